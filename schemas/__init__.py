@@ -1,0 +1,37 @@
+"""Pydantic models of a 财政项目支出绩效自评表 report and of the pipeline's output contract."""
+
+from schemas.report import (
+    FundsBlock,
+    FundsLine,
+    Indicator,
+    Project,
+    Report,
+    TruthProject,
+    TruthReport,
+)
+from schemas.output import (
+    DocumentResult,
+    FieldSource,
+    Finding,
+    InputError,
+    ProjectResult,
+    Severity,
+    Status,
+)
+
+__all__ = [
+    "DocumentResult",
+    "FieldSource",
+    "Finding",
+    "FundsBlock",
+    "FundsLine",
+    "Indicator",
+    "InputError",
+    "Project",
+    "ProjectResult",
+    "Report",
+    "Severity",
+    "Status",
+    "TruthProject",
+    "TruthReport",
+]
