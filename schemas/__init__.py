@@ -1,14 +1,5 @@
 """Pydantic models of a 财政项目支出绩效自评表 report and of the pipeline's output contract."""
 
-from schemas.report import (
-    FundsBlock,
-    FundsLine,
-    Indicator,
-    Project,
-    Report,
-    TruthProject,
-    TruthReport,
-)
 from schemas.output import (
     DocumentResult,
     FieldSource,
@@ -17,6 +8,15 @@ from schemas.output import (
     ProjectResult,
     Severity,
     Status,
+)
+from schemas.report import (
+    FundsBlock,
+    FundsLine,
+    Indicator,
+    Project,
+    Report,
+    TruthProject,
+    TruthReport,
 )
 
 __all__ = [

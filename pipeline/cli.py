@@ -1,0 +1,141 @@
+"""Command line: jixiao run | eval | schema | rules. Thin: the work happens in run.py and friends."""
+
+from __future__ import annotations
+
+import argparse
+import glob
+
+import sys
+from pathlib import Path
+
+from pipeline import __version__
+
+
+def expand_inputs(items: list[str]) -> list[Path]:
+    """Files, folders (every *.pdf below) and globs, in a stable order, without duplicates."""
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out += sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() == ".pdf")
+        elif any(ch in item for ch in "*?[") and not p.exists():
+            out += sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
+        else:
+            out.append(p)  # missing files are reported by the pipeline, one line each
+    seen: set[Path] = set()
+    unique = []
+    for p in out:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.progress import Progress
+    from pipeline.run import run_batch
+
+    paths = expand_inputs(args.paths)
+    if not paths:
+        print("jixiao run: no input files matched", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    bar = Progress(len(paths), enabled=not args.quiet)
+    failed = 0
+
+    def on_done(path: Path, res: object) -> None:
+        nonlocal failed
+        from schemas import DocumentResult
+
+        assert isinstance(res, DocumentResult)
+        for err in res.errors:
+            failed += 1
+            if bar.tty and bar.enabled:
+                sys.stderr.write("\n")
+            print(f"error: {err.message}", file=sys.stderr)
+        bar.step(path.name)
+
+    results = run_batch(paths, out, jobs=args.jobs, on_done=on_done)
+    projects = [p for r in results for p in r.projects]
+    accepted = sum(1 for p in projects if p.status.value == "accepted")
+    print(
+        f"{len(results)} file(s), {len(projects)} project(s): {accepted} accepted, "
+        f"{len(projects) - accepted} need review, {failed} file(s) failed -> {out}/"
+    )
+    return 1 if failed else 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from schemas.export import export_schemas
+
+    written = export_schemas(Path(args.out))
+    for p in written:
+        print(p)
+    return 0
+
+
+def _cmd_rules(args: argparse.Namespace) -> int:
+    from pipeline.checks import rules
+
+    for rule_id, severity, text in rules():
+        print(f"{rule_id:4} {severity:8} {text}")
+    return 0
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from pipeline.evaluation import run_eval
+
+    return run_eval(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="jixiao",
+        description="Turn 财政项目支出绩效自评表 PDFs into checked, structured data.",
+    )
+    ap.add_argument("--version", action="version", version=f"jixiao {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="extract and check PDFs; one JSON per PDF plus summary.csv")
+    run.add_argument("paths", nargs="+", help="PDF files, folders or globs")
+    run.add_argument("--out", default="out", help="output folder (default: out)")
+    run.add_argument("--jobs", type=int, default=1, help="files processed in parallel")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=_cmd_run)
+
+    ev = sub.add_parser("eval", help="score the pipeline against an eval set")
+    ev.add_argument("dir", nargs="?", help="folder of PDFs with <stem>.truth.json beside them")
+    ev.add_argument("--out", default="eval-report", help="report folder (default: eval-report)")
+    ev.add_argument(
+        "--variants", default="digital,fakebold,scan,badlayer", help="bundled set: variants to run"
+    )
+    ev.add_argument("--limit", type=int, default=0, help="bundled set: first N documents only")
+    ev.add_argument("--pdf-dir", default="", help="bundled set: where generated PDFs are kept")
+    ev.add_argument("--generate", action="store_true", help="regenerate the bundled set's PDFs")
+    ev.set_defaults(func=_cmd_eval)
+
+    sch = sub.add_parser("schema", help="export the JSON Schemas of the report and output")
+    sch.add_argument("--out", default="schemas/json", help="folder for the .schema.json files")
+    sch.set_defaults(func=_cmd_schema)
+
+    rl = sub.add_parser("rules", help="list the checker's rules")
+    rl.set_defaults(func=_cmd_rules)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the jixiao command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

@@ -1,0 +1,249 @@
+"""Cells read for one project -> a schema Project with printed text, provenance and confidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from pipeline.extract import labels as L
+from pipeline.extract.numbers import read_number, to_float
+from pipeline.models import Cell, ProjectCandidate
+from schemas import FieldSource, Finding, FundsBlock, FundsLine, Indicator, Project, Severity
+
+# Confidence of a value read from a visible, clean text layer inside a ruled cell.
+CONF_CLEAN = 1.0
+# A value joined across a page break by rule, not by a ruling line: right nearly always.
+CONF_JOINED = 0.95
+# Hidden text over a page image (an OCR layer of unknown quality): not to be trusted alone.
+CONF_HIDDEN_LAYER = 0.4
+CONF_DOUBTFUL = 0.3
+
+_NUMERIC_FUNDS = L.FUNDS_COLUMNS
+# Funds cells that real reports print as "-" on the sub-rows.
+_DASH_OK = {"weight", "score"}
+
+
+@dataclass
+class RawProject:
+    """What the layout reader found for one project, still as cells."""
+
+    first_page: int
+    pages: set[int] = field(default_factory=set)
+    cells: dict[str, list[Cell]] = field(default_factory=dict)
+    indicators: list[dict[str, list[Cell]]] = field(default_factory=list)
+    # per level key: groups of (cells of the merged cell, indicator rows it covers)
+    level_rows: dict[str, list[tuple[list[Cell], list[int]]]] = field(
+        default_factory=lambda: {"level1": [], "level2": []}
+    )
+    split_rows: list[int] = field(default_factory=list)
+    unit_cell: Cell | None = None
+    untrusted_layer: bool = False
+    joined: set[str] = field(default_factory=set)
+
+    def put(self, path: str, cells: list[Cell], allow_empty: bool = False) -> None:
+        if cells or allow_empty:
+            self.cells[path] = cells
+
+    def append(self, path: str, cell: Cell) -> None:
+        self.cells.setdefault(path, []).append(cell)
+        if len({c.page for c in self.cells[path]}) > 1:
+            self.joined.add(path)
+
+
+def _text(cells: list[Cell]) -> str:
+    return "".join(c.text for c in cells)
+
+
+def _source(cells: list[Cell]) -> FieldSource | None:
+    if not cells:
+        return None
+    page = cells[0].page
+    same = [c for c in cells if c.page == page]
+    bbox = (
+        min(c.bbox[0] for c in same),
+        min(c.bbox[1] for c in same),
+        max(c.bbox[2] for c in same),
+        max(c.bbox[3] for c in same),
+    )
+    return FieldSource(page=page, bbox=tuple(round(v, 1) for v in bbox), text=_text(cells))  # type: ignore[arg-type]
+
+
+class _Collector:
+    def __init__(self, raw: RawProject) -> None:
+        self.raw = raw
+        self.printed: dict[str, str] = {}
+        self.prov: dict[str, FieldSource] = {}
+        self.conf: dict[str, float] = {}
+        self.findings: list[Finding] = []
+
+    def _base_conf(self, path: str, cells: list[Cell]) -> float:
+        conf = CONF_CLEAN
+        if self.raw.untrusted_layer:
+            conf = CONF_HIDDEN_LAYER
+        doubts = sorted({d for c in cells for d in c.doubtful})
+        if doubts:
+            conf = min(conf, CONF_DOUBTFUL)
+            self.findings.append(
+                Finding(
+                    rule="READ_DOUBTFUL",
+                    severity=Severity.warning,
+                    fields=[path],
+                    message=f"{path} may be misread: {'; '.join(doubts)}",
+                    equation="",
+                )
+            )
+        if path in self.raw.joined or len({c.page for c in cells}) > 1:
+            conf = min(conf, CONF_JOINED)
+        return conf
+
+    def text(self, path: str, cells: list[Cell] | None, required: bool = True) -> str:
+        cells = cells if cells is not None else self.raw.cells.get(path)
+        if cells is None:
+            self.conf[path] = 0.0 if required else CONF_JOINED
+            if required:
+                self._missing(path)
+            return ""
+        text = _text(cells)
+        self.printed[path] = text
+        src = _source(cells)
+        if src:
+            self.prov[path] = src
+        self.conf[path] = self._base_conf(path, cells)
+        return text
+
+    def number(
+        self, path: str, cells: list[Cell] | None, required: bool, dash_ok: bool
+    ) -> float | None:
+        cells = cells if cells is not None else self.raw.cells.get(path)
+        if cells is None:
+            self.conf[path] = 0.0 if required else CONF_JOINED
+            if required:
+                self._missing(path)
+            return None
+        text = _text(cells)
+        reading = read_number(text)
+        self.printed[path] = text
+        src = _source(cells)
+        if src:
+            self.prov[path] = src
+        conf = self._base_conf(path, cells)
+        if not reading.ok:
+            conf = 0.0
+            self.findings.append(
+                Finding(
+                    rule="READ_NUMBER",
+                    severity=Severity.error,
+                    fields=[path],
+                    message=f"{path}: '{text}' is not a number",
+                    equation="",
+                )
+            )
+        elif reading.value is None and required and not dash_ok:
+            conf = min(conf, 0.5)
+            self.findings.append(
+                Finding(
+                    rule="READ_BLANK",
+                    severity=Severity.warning,
+                    fields=[path],
+                    message=f"{path} is printed blank or '-' where a number is expected",
+                    equation="",
+                )
+            )
+        self.conf[path] = conf
+        return to_float(reading.value) if reading.value is not None else None
+
+    def _missing(self, path: str) -> None:
+        self.findings.append(
+            Finding(
+                rule="READ_MISSING",
+                severity=Severity.error,
+                fields=[path],
+                message=f"{path} was not found in the table",
+                equation="",
+            )
+        )
+
+
+def _level_texts(raw: RawProject, key: str) -> dict[int, list[Cell]]:
+    out: dict[int, list[Cell]] = {}
+    for cells, rows in raw.level_rows[key]:
+        for r in rows:
+            out[r] = cells
+    return out
+
+
+def assemble(raw: RawProject) -> ProjectCandidate:
+    """Parse the cells of one project into the schema, noting what was read with doubt."""
+    col = _Collector(raw)
+    name = col.text("name", None)
+    department = col.text("department", None)
+    unit = col.text("implementing_unit", None)
+    lines: dict[str, FundsLine] = {}
+    for line in L.FUNDS_LINES:
+        vals: dict[str, float | None] = {}
+        for key in _NUMERIC_FUNDS:
+            path = f"funds.{line}.{key}"
+            required = line == "total" or key not in _DASH_OK
+            vals[key] = col.number(
+                path, None, required, dash_ok=line != "total" and key in _DASH_OK
+            )
+        lines[line] = FundsLine(**vals)
+    goal_expected = col.text("goal_expected", None, required=False)
+    goal_actual = col.text("goal_actual", None, required=False)
+    levels = {k: _level_texts(raw, k) for k in ("level1", "level2")}
+    indicators: list[Indicator] = []
+    for i, row in enumerate(raw.indicators):
+        p = f"indicators[{i}]"
+        split = i in raw.split_rows
+        vals_i: dict[str, object] = {}
+        for key in ("level1", "level2"):
+            vals_i[key] = col.text(f"{p}.{key}", levels[key].get(i))
+        for key in ("name", "target", "actual", "deviation_reason"):
+            cells = row.get(key) or []
+            vals_i[key] = col.text(f"{p}.{key}", cells)
+        for key in ("weight", "score"):
+            cells = row.get(key)
+            vals_i[key] = col.number(f"{p}.{key}", cells if cells else None, True, dash_ok=False)
+        if split:
+            for key in ("name", "target", "actual", "deviation_reason"):
+                col.conf[f"{p}.{key}"] = min(col.conf.get(f"{p}.{key}", 1.0), CONF_JOINED)
+        indicators.append(Indicator.model_validate(vals_i))
+    if not indicators:
+        col._missing("indicators")
+        col.conf["indicators"] = 0.0
+    total_weight = col.number("total_weight", None, True, dash_ok=False)
+    total_score = col.number("total_score", None, True, dash_ok=False)
+    grade = col.text("grade", None)
+    unit_text = raw.unit_cell.text if raw.unit_cell else ""
+    amount_unit = L.amount_unit(unit_text) or "万元"
+    col.conf["amount_unit"] = CONF_CLEAN if L.amount_unit(unit_text) else 0.5
+    if raw.unit_cell:
+        col.printed["amount_unit"] = unit_text
+        src = _source([raw.unit_cell])
+        if src:
+            col.prov["amount_unit"] = src
+    project = Project(
+        name=name,
+        department=department,
+        implementing_unit=unit,
+        amount_unit=amount_unit,  # type: ignore[arg-type]
+        funds=FundsBlock(**lines),
+        goal_expected=goal_expected,
+        goal_actual=goal_actual,
+        indicators=indicators,
+        total_weight=total_weight,
+        total_score=total_score,
+        grade=grade,
+    )
+    return ProjectCandidate(
+        project=project,
+        printed=col.printed,
+        provenance=col.prov,
+        field_confidence={k: round(v, 3) for k, v in col.conf.items()},
+        reading_findings=col.findings,
+        pages=sorted(raw.pages),
+        extractor="layout",
+    )
+
+
+__all__ = ["Decimal", "RawProject", "assemble"]

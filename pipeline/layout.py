@@ -1,0 +1,309 @@
+"""Pages -> ruled tables: grid from ruling lines, merged cells, cell text in reading order.
+
+Deterministic and geometric only; what the cells mean is the extractor's business.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+
+from pipeline.models import (
+    BBox,
+    Cell,
+    Char,
+    DocumentLayout,
+    PageContent,
+    Segment,
+    Table,
+    TextLayer,
+    TextLine,
+)
+from pipeline.textnorm import clean, is_cjk, suspicious_glyphs
+
+_SNAP = 1.5  # points: lines closer than this are the same line
+_JOIN_GAP = 2.5  # points: collinear pieces closer than this are one line
+_MIN_TABLE_LINES = 2
+
+
+def _cluster(values: list[float], tol: float) -> list[float]:
+    """Sorted values collapsed into cluster means."""
+    out: list[list[float]] = []
+    for v in sorted(values):
+        if out and v - out[-1][-1] <= tol:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return [sum(c) / len(c) for c in out]
+
+
+def _merge_lines(segs: Iterable[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """(pos, start, end) pieces -> maximal collinear lines."""
+    by_pos: dict[float, list[tuple[float, float]]] = {}
+    items = sorted(segs)
+    positions = _cluster([p for p, _, _ in items], _SNAP)
+    for p, a, b in items:
+        i = min(range(len(positions)), key=lambda k: abs(positions[k] - p))
+        by_pos.setdefault(positions[i], []).append((a, b))
+    out: list[tuple[float, float, float]] = []
+    for pos, spans in by_pos.items():
+        spans.sort()
+        cur_a, cur_b = spans[0]
+        for a, b in spans[1:]:
+            if a <= cur_b + _JOIN_GAP:
+                cur_b = max(cur_b, b)
+            else:
+                out.append((pos, cur_a, cur_b))
+                cur_a, cur_b = a, b
+        out.append((pos, cur_a, cur_b))
+    return out
+
+
+class _UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = list(range(n))
+
+    def find(self, i: int) -> int:
+        while self.parent[i] != i:
+            self.parent[i] = self.parent[self.parent[i]]
+            i = self.parent[i]
+        return i
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+def _components(
+    hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]
+) -> list[tuple[list[int], list[int]]]:
+    """Groups of crossing/touching horizontal and vertical lines: one group per table."""
+    uf = _UnionFind(len(hs) + len(vs))
+    t = _SNAP + 0.5
+    for i, (y, x0, x1) in enumerate(hs):
+        for j, (x, y0, y1) in enumerate(vs):
+            if x0 - t <= x <= x1 + t and y0 - t <= y <= y1 + t:
+                uf.union(i, len(hs) + j)
+    groups: dict[int, tuple[list[int], list[int]]] = {}
+    for i in range(len(hs)):
+        groups.setdefault(uf.find(i), ([], []))[0].append(i)
+    for j in range(len(vs)):
+        groups.setdefault(uf.find(len(hs) + j), ([], []))[1].append(j)
+    return [g for g in groups.values() if len(g[0]) >= _MIN_TABLE_LINES and len(g[1]) >= 2]
+
+
+def _covered(lines: list[tuple[float, float]], a: float, b: float) -> bool:
+    """Whether the pieces cover most of [a, b] (a drawn edge between two grid lines)."""
+    need = (b - a) * 0.5
+    got = 0.0
+    for s, e in lines:
+        got += max(0.0, min(e, b) - max(s, a))
+    return got >= need
+
+
+def _build_grid(
+    page: PageContent,
+    hs: list[tuple[float, float, float]],
+    vs: list[tuple[float, float, float]],
+) -> tuple[list[float], list[float], list[list[int]], list[BBox]]:
+    """Grid lines, a cell id per elementary cell, and each merged cell's box."""
+    ys = _cluster([y for y, _, _ in hs], _SNAP)
+    xs = _cluster([x for x, _, _ in vs], _SNAP)
+    h_at: dict[int, list[tuple[float, float]]] = {}
+    for y, a, b in hs:
+        h_at.setdefault(min(range(len(ys)), key=lambda k: abs(ys[k] - y)), []).append((a, b))
+    v_at: dict[int, list[tuple[float, float]]] = {}
+    for x, a, b in vs:
+        v_at.setdefault(min(range(len(xs)), key=lambda k: abs(xs[k] - x)), []).append((a, b))
+    nr, nc = len(ys) - 1, len(xs) - 1
+    uf = _UnionFind(nr * nc)
+    for i in range(nr):
+        for j in range(nc):
+            if j + 1 < nc and not _covered(v_at.get(j + 1, []), ys[i], ys[i + 1]):
+                uf.union(i * nc + j, i * nc + j + 1)
+            if i + 1 < nr and not _covered(h_at.get(i + 1, []), xs[j], xs[j + 1]):
+                uf.union(i * nc + j, (i + 1) * nc + j)
+    ids: list[list[int]] = [[uf.find(i * nc + j) for j in range(nc)] for i in range(nr)]
+    return ys, xs, ids, []
+
+
+def _dedupe_line(chars: list[Char]) -> tuple[list[Char], bool]:
+    """Drop fake-bold copies (same glyph a fraction of a point away); report overprinted conflicts."""
+    out: list[Char] = []
+    conflict = False
+    for ch in sorted(chars, key=lambda c: c.x0):
+        if out:
+            prev = out[-1]
+            near = abs(ch.x0 - prev.x0) < 0.3 * ch.size and abs(ch.y0 - prev.y0) < 0.3 * ch.size
+            if near and ch.c == prev.c:
+                continue
+            if (
+                near
+                and abs(ch.x0 - prev.x0) < 0.12 * ch.size
+                and not (ch.c.isspace() or prev.c.isspace())
+            ):
+                conflict = True
+        out.append(ch)
+    return out, conflict
+
+
+def _lines(chars: list[Char]) -> list[list[Char]]:
+    """Characters grouped into text lines, top to bottom."""
+    lines: list[list[Char]] = []
+    centers: list[float] = []
+    for ch in sorted(chars, key=lambda c: (c.y0 + c.y1) / 2):
+        cy = (ch.y0 + ch.y1) / 2
+        if lines and abs(cy - centers[-1]) < 0.45 * ch.size:
+            lines[-1].append(ch)
+        else:
+            lines.append([ch])
+            centers.append(cy)
+    return lines
+
+
+def join_text(chars: list[Char]) -> tuple[str, list[str]]:
+    """Text of a cell or line: reading order, fake-bold collapsed, wraps joined without spaces."""
+    doubts: list[str] = []
+    parts: list[str] = []
+    for line in _lines(chars):
+        kept, conflict = _dedupe_line(line)
+        if conflict:
+            doubts.append("overprinted different glyphs")
+        buf: list[str] = []
+        prev: Char | None = None
+        for ch in kept:
+            if prev is not None and not ch.c.isspace() and not prev.c.isspace():
+                gap = ch.x0 - prev.x1
+                if gap > 1.0 * ch.size and not (is_cjk(ch.c) or is_cjk(prev.c)):
+                    buf.append(" ")
+            buf.append(ch.c)
+            prev = ch
+        parts.append("".join(buf).strip())
+    # Wrapped lines join without a space; a space survives only between two Latin words.
+    text = ""
+    for part in parts:
+        if (
+            text
+            and part
+            and text[-1].isascii()
+            and part[0].isascii()
+            and text[-1].isalpha()
+            and part[0].isalpha()
+        ):
+            text += " "
+        text += part
+    text = clean(text)
+    bad = suspicious_glyphs(text)
+    if bad:
+        doubts.append("suspicious glyphs " + "".join(bad))
+    return text, doubts
+
+
+def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
+    """The ruled tables of one page, and the text lines outside them."""
+    hs = _merge_lines((s.y0, s.x0, s.x1) for s in page.segments if s.horizontal and s.x1 - s.x0 > 2)
+    vs = _merge_lines(
+        (s.x0, s.y0, s.y1) for s in page.segments if not s.horizontal and s.y1 - s.y0 > 2
+    )
+    tables: list[Table] = []
+    grids = []
+    for h_idx, v_idx in _components(hs, vs):
+        th = [hs[i] for i in h_idx]
+        tv = [vs[j] for j in v_idx]
+        ys, xs, ids, _ = _build_grid(page, th, tv)
+        if len(ys) < 2 or len(xs) < 2:
+            continue
+        grids.append((ys, xs, ids))
+    grids.sort(key=lambda g: g[0][0])
+
+    buckets: list[dict[int, list[Char]]] = [{} for _ in grids]
+    free: list[Char] = []
+    for ch in page.chars:
+        cx, cy = (ch.x0 + ch.x1) / 2, (ch.y0 + ch.y1) / 2
+        for k, (ys, xs, ids) in enumerate(grids):
+            if ys[0] <= cy <= ys[-1] and xs[0] <= cx <= xs[-1]:
+                i = min(bisect_right(ys, cy) - 1, len(ys) - 2)
+                j = min(bisect_right(xs, cx) - 1, len(xs) - 2)
+                buckets[k].setdefault(ids[i][j], []).append(ch)
+                break
+        else:
+            free.append(ch)
+
+    for (ys, xs, ids), bucket in zip(grids, buckets, strict=True):
+        spans: dict[int, list[int]] = {}
+        for i, row in enumerate(ids):
+            for j, cid in enumerate(row):
+                s = spans.get(cid)
+                if s is None:
+                    spans[cid] = [i, j, i, j]
+                else:
+                    s[0], s[1] = min(s[0], i), min(s[1], j)
+                    s[2], s[3] = max(s[2], i), max(s[3], j)
+        cells: list[Cell] = []
+        for cid, (r0, c0, r1, c1) in spans.items():
+            text, doubts = join_text(bucket.get(cid, []))
+            cells.append(
+                Cell(
+                    row=r0,
+                    col=c0,
+                    rowspan=r1 - r0 + 1,
+                    colspan=c1 - c0 + 1,
+                    bbox=(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]),
+                    text=text,
+                    page=page.number,
+                    doubtful=doubts,
+                )
+            )
+        cells.sort(key=lambda c: (c.row, c.col))
+        tables.append(
+            Table(
+                page=page.number,
+                bbox=(xs[0], ys[0], xs[-1], ys[-1]),
+                n_rows=len(ys) - 1,
+                n_cols=len(xs) - 1,
+                cells=cells,
+                text_layer=page.text_layer,
+            )
+        )
+    return tables, _free_lines(page.number, free)
+
+
+def _free_lines(page_no: int, chars: list[Char]) -> list[TextLine]:
+    out: list[TextLine] = []
+    for line in _lines([c for c in chars if not c.c.isspace()] or []):
+        text, _ = join_text(line)
+        if text:
+            out.append(
+                TextLine(
+                    page=page_no,
+                    text=text,
+                    bbox=(
+                        min(c.x0 for c in line),
+                        min(c.y0 for c in line),
+                        max(c.x1 for c in line),
+                        max(c.y1 for c in line),
+                    ),
+                    size=max(c.size for c in line),
+                )
+            )
+    return out
+
+
+def build_layout(pages: Iterable[PageContent]) -> DocumentLayout:
+    """Tables and free text of every page, in page order."""
+    tables: list[Table] = []
+    lines: list[TextLine] = []
+    layers: dict[int, TextLayer] = {}
+    n = 0
+    for page in pages:
+        n += 1
+        layers[page.number] = page.text_layer
+        t, ln = page_tables(page)
+        tables += t
+        lines += ln
+    return DocumentLayout(pages=n, tables=tables, lines=lines, text_layers=layers)
+
+
+__all__ = ["build_layout", "join_text", "page_tables"]
+_ = Segment  # re-exported type used in signatures of callers

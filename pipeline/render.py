@@ -1,0 +1,159 @@
+"""PDF -> pages: characters with boxes, ruling lines, text-layer trust. The only PyMuPDF reader."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import fitz
+
+from pipeline.errors import InputFileError
+from pipeline.models import Char, PageContent, Segment, TextLayer
+
+fitz.TOOLS.mupdf_display_errors(False)  # MuPDF prints repair chatter to stderr; we report ourselves
+
+# Thinner than this, a filled or stroked rectangle is a ruling line, not a box.
+_LINE_MAX_THICKNESS = 2.5
+_TEXT_FLAGS = fitz.TEXT_PRESERVE_WHITESPACE | fitz.TEXT_PRESERVE_LIGATURES | fitz.TEXT_MEDIABOX_CLIP
+
+
+@dataclass(frozen=True, slots=True)
+class RenderOptions:
+    max_bytes: int = 500 * 1024 * 1024
+    max_pages: int = 3000
+
+
+@contextmanager
+def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.Document]:
+    """Open a PDF, turning every way it can be unusable into an InputFileError."""
+    opts = options or RenderOptions()
+    name = str(path)
+    if not path.exists():
+        raise InputFileError(name, "not_found", "file not found")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputFileError(name, "empty", "empty file (0 bytes)")
+    if size > opts.max_bytes:
+        raise InputFileError(
+            name,
+            "too_large",
+            f"file is {size / 2**20:.0f} MB, over the {opts.max_bytes / 2**20:.0f} MB limit",
+        )
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+        fh.seek(max(0, size - 4096))
+        tail = fh.read()
+    if b"%PDF-" not in head:
+        raise InputFileError(name, "not_pdf", "not a PDF (no %PDF- header)")
+    if b"%%EOF" not in tail:
+        raise InputFileError(
+            name, "truncated", "truncated PDF (no %%EOF end marker): download it again"
+        )
+    try:
+        doc = fitz.open(path)
+    except Exception as exc:  # MuPDF raises its own types; all mean "unreadable"
+        raise InputFileError(name, "corrupt", f"unreadable PDF ({exc})") from exc
+    try:
+        if doc.needs_pass:
+            raise InputFileError(
+                name, "encrypted", "encrypted PDF: a password is needed to open it"
+            )
+        if doc.page_count == 0:
+            raise InputFileError(name, "empty", "PDF has no pages")
+        if doc.page_count > opts.max_pages:
+            raise InputFileError(
+                name, "too_large", f"{doc.page_count} pages, over the {opts.max_pages}-page limit"
+            )
+        yield doc
+    finally:
+        doc.close()
+
+
+def read_page(page: fitz.Page) -> PageContent:
+    """Characters (visible or not), ruling lines and image coverage of one page."""
+    chars: list[Char] = []
+    invisible = 0
+    raw = page.get_text("rawdict", flags=_TEXT_FLAGS)
+    for block in raw["blocks"]:
+        if block.get("type", 0) != 0:
+            continue
+        for line in block["lines"]:
+            for span in line["spans"]:
+                size = float(span["size"])
+                bold = bool(span["flags"] & 16) or "bold" in span["font"].lower()
+                hidden = span.get("alpha", 255) == 0
+                for ch in span["chars"]:
+                    c = ch["c"]
+                    x0, y0, x1, y1 = ch["bbox"]
+                    chars.append(Char(c, x0, y0, x1, y1, size, bold))
+                    if hidden and not c.isspace():
+                        invisible += 1
+    segments = _ruling_segments(page)
+    area = page.rect.width * page.rect.height or 1.0
+    covered = 0.0
+    for info in page.get_image_info():
+        r = fitz.Rect(info["bbox"]) & page.rect
+        covered += r.width * r.height
+    coverage = min(1.0, covered / area)
+    visible_text = sum(1 for ch in chars if not ch.c.isspace())
+    if visible_text == 0:
+        layer = TextLayer.none if coverage > 0.3 else TextLayer.digital
+    elif invisible > 0.5 * visible_text:
+        layer = TextLayer.invisible
+    else:
+        layer = TextLayer.digital
+    return PageContent(
+        number=page.number + 1,
+        width=page.rect.width,
+        height=page.rect.height,
+        chars=chars,
+        segments=segments,
+        text_layer=layer,
+        image_coverage=coverage,
+    )
+
+
+def _ruling_segments(page: fitz.Page) -> list[Segment]:
+    """Horizontal and vertical lines drawn on the page, from lines and thin or stroked rectangles."""
+    out: list[Segment] = []
+    for path in page.get_cdrawings():
+        stroked = "s" in path.get("type", "")
+        for item in path["items"]:
+            kind = item[0]
+            if kind == "l":
+                (x0, y0), (x1, y1) = item[1], item[2]
+                if abs(y1 - y0) < 0.8 or abs(x1 - x0) < 0.8:
+                    out.append(Segment(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)))
+            elif kind == "re":
+                x0, y0, x1, y1 = item[1]
+                x0, x1 = min(x0, x1), max(x0, x1)
+                y0, y1 = min(y0, y1), max(y0, y1)
+                w, h = x1 - x0, y1 - y0
+                if h <= _LINE_MAX_THICKNESS and w > h:
+                    ym = (y0 + y1) / 2
+                    out.append(Segment(x0, ym, x1, ym))
+                elif w <= _LINE_MAX_THICKNESS and h > w:
+                    xm = (x0 + x1) / 2
+                    out.append(Segment(xm, y0, xm, y1))
+                elif stroked:
+                    out += [
+                        Segment(x0, y0, x1, y0),
+                        Segment(x0, y1, x1, y1),
+                        Segment(x0, y0, x0, y1),
+                        Segment(x1, y0, x1, y1),
+                    ]
+    return out
+
+
+def read_pages(doc: fitz.Document) -> Iterator[PageContent]:
+    """Every page of an open document, in order."""
+    for page in doc:
+        yield read_page(page)
+
+
+def render_png(path: Path, page_number: int, dpi: int = 110) -> bytes:
+    """PNG image of one page (1-based), for review views and OCR."""
+    with open_pdf(path) as doc:
+        return doc[page_number - 1].get_pixmap(dpi=dpi).tobytes("png")

@@ -1,0 +1,143 @@
+"""Orchestration: file -> render -> layout -> extract -> check -> reconcile -> DocumentResult."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline import __version__
+from pipeline.checks import check_project
+from pipeline.errors import InputFileError
+from pipeline.extract.layout import extract_layout
+from pipeline.layout import build_layout
+from pipeline.models import DocumentLayout, TextLayer
+from pipeline.output import document_json, write_atomic, write_summary
+from pipeline.reconcile import reconcile
+from pipeline.render import RenderOptions, open_pdf, read_pages
+from schemas import DocumentResult, InputError
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    render: RenderOptions = RenderOptions()
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _no_table_reason(layout: DocumentLayout) -> tuple[str, str]:
+    layers = set(layout.text_layers.values())
+    if layers == {TextLayer.none}:
+        return "scanned", "image-only PDF (scanned, no text layer); OCR is not available yet"
+    if TextLayer.digital not in layers and not layout.tables:
+        return (
+            "scanned",
+            "scanned PDF with a hidden OCR text layer and no ruling lines; OCR is not available yet",
+        )
+    return (
+        "no_table",
+        f"no 绩效自评表 found ({len(layout.tables)} ruled tables on {layout.pages} pages, "
+        "none with the 项目名称 / 绩效指标 labels)",
+    )
+
+
+def process_file(path: Path, options: RunOptions | None = None) -> DocumentResult:
+    """Run the whole pipeline on one file; a bad file comes back with one error, never raises."""
+    opts = options or RunOptions()
+    t0 = time.perf_counter()
+    source = path.name
+    sha = ""
+    try:
+        sha = _sha256(path) if path.is_file() else ""
+        with open_pdf(path, opts.render) as doc:
+            n_pages = doc.page_count
+            layout = build_layout(read_pages(doc))
+        extraction = extract_layout(layout)
+        if not extraction.candidates:
+            kind, reason = _no_table_reason(layout)
+            raise InputFileError(str(path), kind, reason)
+        projects = [reconcile(c, check_project(c.project, c.printed)) for c in extraction.candidates]
+        return DocumentResult(
+            source=source,
+            sha256=sha,
+            title=extraction.title,
+            year=extraction.year,
+            pages=n_pages,
+            projects=projects,
+            extractor="layout",
+            tool_version=__version__,
+            seconds=round(time.perf_counter() - t0, 4),
+        )
+    except InputFileError as exc:
+        err = InputError(source=str(path), kind=exc.kind, message=f"{path}: {exc.reason}")
+    except Exception as exc:  # one bad file must never stop a batch; the error is reported
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        err = InputError(
+            source=str(path), kind="failed", message=f"{path}: internal error {type(exc).__name__}: {first}"
+        )
+    return DocumentResult(
+        source=source,
+        sha256=sha,
+        errors=[err],
+        tool_version=__version__,
+        seconds=round(time.perf_counter() - t0, 4),
+    )
+
+
+def output_names(paths: list[Path]) -> list[str]:
+    """One JSON name per input, made unique when two inputs share a stem."""
+    seen: dict[str, int] = {}
+    names = []
+    for p in paths:
+        stem = p.stem
+        n = seen.get(stem, 0)
+        seen[stem] = n + 1
+        names.append(f"{stem}.json" if n == 0 else f"{stem}-{n + 1}.json")
+    return names
+
+
+def run_batch(
+    paths: list[Path],
+    out_dir: Path,
+    options: RunOptions | None = None,
+    jobs: int = 1,
+    on_done: Callable[[Path, DocumentResult], None] | None = None,
+) -> list[DocumentResult]:
+    """Process files (in parallel when jobs > 1), writing each JSON as soon as it is ready."""
+    opts = options or RunOptions()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    names = output_names(paths)
+    results: list[DocumentResult | None] = [None] * len(paths)
+
+    def finish(i: int, res: DocumentResult) -> None:
+        results[i] = res
+        write_atomic(out_dir / names[i], document_json(res))
+        if on_done:
+            on_done(paths[i], res)
+
+    if jobs > 1 and len(paths) > 1:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(process_file, p, opts): i for i, p in enumerate(paths)}
+            for fut in _as_completed(futures):
+                finish(futures[fut], fut.result())
+    else:
+        for i, p in enumerate(paths):
+            finish(i, process_file(p, opts))
+    done = [r for r in results if r is not None]
+    write_summary(out_dir / "summary.csv", done)
+    return done
+
+
+def _as_completed(futures: Iterable) -> Iterable:  # type: ignore[type-arg]
+    from concurrent.futures import as_completed
+
+    return as_completed(list(futures))

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine: sets up .venv from the project's own files, then
+#   sample  runs `jixiao run` on the bundled sample report (out/)
+#   test    runs ruff, mypy and pytest (what CI runs)
+#   eval    runs `jixiao eval` on the bundled eval set (eval-report/)
+#   bench   runs the speed benchmark against pdfplumber
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+VENV=.venv
+
+setup() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+  fi
+  # Re-install when pyproject.toml changed since the last install.
+  stamp="$VENV/.jixiao-installed"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[dev]"
+    touch "$stamp"
+  fi
+}
+
+cmd=${1:-help}
+shift || true
+case "$cmd" in
+  sample)
+    setup
+    "$VENV/bin/jixiao" run samples/*.pdf --out out "$@"
+    echo "JSON and summary.csv are in out/"
+    ;;
+  test)
+    setup
+    "$VENV/bin/ruff" check .
+    "$VENV/bin/ruff" format --check .
+    "$VENV/bin/mypy"
+    "$VENV/bin/python" -m pytest -q "$@"
+    ;;
+  eval)
+    setup
+    "$VENV/bin/jixiao" eval "$@"
+    ;;
+  bench)
+    setup
+    "$VENV/bin/python" benchmarks/bench_vs_pdfplumber.py "$@"
+    ;;
+  *)
+    echo "usage: scripts/dev.sh sample|test|eval|bench [args]" >&2
+    exit 2
+    ;;
+esac
