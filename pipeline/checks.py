@@ -32,6 +32,9 @@ R9  warning  score < weight with a blank 偏差原因分析及改进措施. Null
 R10 warning  first-level weight split far from the usual 产出 50 / 效益 30 / 满意度 10 / funds 10:
              产出+成本 outside [30, 70], 效益 outside [10, 50], 满意度 outside [5, 20], funds 分数
              outside [5, 20] (bounds inclusive), and any 一级指标 that is none of the four.
+             An empty group names every row's level1 field (those labels left it empty).
+
+R8-R10 live in pipeline.checks_warnings, target parsing in pipeline.checks_targets.
 """
 
 from __future__ import annotations
@@ -168,7 +171,7 @@ def check_r2_execution_rate(project: Project, printed: Printed = None) -> list[F
                 )
             continue
         if p is None:
-            if True:
+            if line == "total":
                 findings.append(
                     error(
                         "R2",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import random
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -403,3 +404,24 @@ def test_alignment_and_text_helpers() -> None:
     assert numbers_equal(0.1 + 0.2, 0.3) and numbers_equal(None, None)
     assert not numbers_equal(None, 0.0) and not numbers_equal(99.58, 99.59)
     assert math.isclose(narrative_similarity("abcd", "abce"), 0.75)
+
+
+def _reference_levenshtein(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        previous = current
+    return previous[-1]
+
+
+def test_levenshtein_matches_the_textbook_table() -> None:
+    rng = random.Random(7)
+    for _ in range(500):
+        alphabet = "甲乙丙丁a"[: rng.randint(1, 5)]
+        a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
+        b = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
+        assert levenshtein(a, b) == _reference_levenshtein(a, b), (a, b)

@@ -124,6 +124,8 @@ def make_style(seed: int) -> Style:
         table_gap=round(rng.uniform(8.0, 22.0), 1),
         merge_split=rng.choice(("first", "flow")),
         bold_offsets=offsets,
-        bold_order=rng.choice(("line", "glyph")),
+        # MuPDF folds a glyph repeated in place into one (other extractors do not), so the
+        # seed-0 sample uses whole-line repeats, which every extractor shows doubled.
+        bold_order="line" if seed == 0 else rng.choice(("line", "glyph")),
         bold_stroke=round(rng.uniform(0.12, 0.3), 2),
     )

@@ -105,8 +105,10 @@ def fit_lines(
     if not text:
         return [], size
     floor = size * min_scale
-    if one_line and text_width(text, size) > width and text_width(text, floor) <= width:
-        return [text], max(floor, width / text_width(text, 1.0) * 0.995)
+    # A short value only a little too wide is squeezed onto one line, as authors do in Word;
+    # otherwise it wraps like the real form ("≥1000000.00" / "(人次)").
+    if one_line and text_width(text, size) > width >= text_width(text, size * 0.88):
+        return [text], width / text_width(text, 1.0) * 0.995
     longest = max((text_width(t, 1.0) for t in tokens(text)), default=0.0)
     if longest * size > width:
         size = max(floor, width / longest * 0.995)

@@ -117,8 +117,9 @@ def reliability_diagram(chart_id: str, title: str, bins: Sequence[CalibrationBin
             f"<title>confidence {b.lower:.1f}-{b.upper:.1f}: accuracy "
             f"{_percent(b.accuracy)}, mean confidence {b.mean_confidence or 0:.3f}, "
             f"n={b.n}</title></rect>"
-            f'<text x="{x + bar_w / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle" '
-            f'font-family="sans-serif" font-size="9">n={b.n}</text>'
+            # Counts sit in a row above the plot so tall bars never hide them.
+            f'<text class="count" x="{x + bar_w / 2:.1f}" y="{top - 6}" text-anchor="middle" '
+            f'font-family="sans-serif" font-size="9">{b.n}</text>'
         )
     parts.append(
         f'<line class="diagonal" x1="{x_of(0)}" y1="{y_of(0)}" x2="{x_of(1)}" y2="{y_of(1)}" '
@@ -128,6 +129,8 @@ def reliability_diagram(chart_id: str, title: str, bins: Sequence[CalibrationBin
         f"confidence</text>"
         f'<text x="14" y="{top + size / 2}" text-anchor="middle" {_FONT} '
         f'transform="rotate(-90 14 {top + size / 2})">accuracy</text>'
+        f'<text x="{left - 6}" y="{top - 6}" text-anchor="end" font-family="sans-serif" '
+        f'font-size="9">n</text>'
     )
     parts.append("</svg>")
     return "\n".join(parts)

@@ -271,7 +271,8 @@ def score_document(
                 exact=found is not None and correct == len(scores),
                 missing_rows=missing_rows,
                 extra_rows=extra_rows,
-                wrong=[s for s in scores if not s.correct],
+                # A project not found is wrong everywhere; listing each field adds nothing.
+                wrong=[s for s in scores if not s.correct] if found else [],
             )
         )
     return case

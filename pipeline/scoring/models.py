@@ -151,7 +151,9 @@ class ProjectScore(_Model):
     exact: bool = Field(description="Found, every field right, no missing or extra row.")
     missing_rows: list[int] = Field(default_factory=list, description="Truth row indices.")
     extra_rows: list[int] = Field(default_factory=list, description="Output row indices.")
-    wrong: list[FieldScore] = Field(default_factory=list)
+    wrong: list[FieldScore] = Field(
+        default_factory=list, description="Wrong fields; empty when the project was not found."
+    )
 
     @property
     def found(self) -> bool:

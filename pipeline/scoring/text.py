@@ -25,8 +25,8 @@ def normalize_text(text: str | None) -> str:
 
 def levenshtein(a: str, b: str) -> int:
     """Edit distance (insert, delete, substitute each cost 1)."""
-    # Extracted narratives usually differ in a few characters: trimming the shared
-    # prefix and suffix leaves a tiny core for the O(n*m) table.
+    # Extracted narratives usually differ in a few characters: trim the shared prefix and
+    # suffix first.
     start = 0
     limit = min(len(a), len(b))
     while start < limit and a[start] == b[start]:
@@ -40,15 +40,36 @@ def levenshtein(a: str, b: str) -> int:
         a, b = b, a
     if not b:
         return len(a)
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(
-                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
-            )
-        previous = current
-    return previous[-1]
+    return _bit_parallel(a, b)
+
+
+def _bit_parallel(text: str, pattern: str) -> int:
+    """Myers/Hyyro bit-vector edit distance: one column of the DP table per Python int."""
+    # A whole DP column lives in one int, so a 300 x 300 comparison is 300 steps of a few
+    # big-int operations instead of 90,000 Python-level cell updates.
+    m = len(pattern)
+    positions: dict[str, int] = {}
+    for i, char in enumerate(pattern):
+        positions[char] = positions.get(char, 0) | (1 << i)
+    full = (1 << m) - 1
+    last = 1 << (m - 1)
+    plus_v, minus_v, distance = full, 0, m
+    for char in text:
+        eq = positions.get(char, 0)
+        x_v = eq | minus_v
+        x_h = (((eq & plus_v) + plus_v) ^ plus_v) | eq
+        plus_h = minus_v | (~(x_h | plus_v) & full)
+        minus_h = plus_v & x_h
+        if plus_h & last:
+            distance += 1
+        elif minus_h & last:
+            distance -= 1
+        # Carry-in 1: row 0 of the table is 0, 1, 2, ... (global, not substring, distance).
+        plus_h = ((plus_h << 1) | 1) & full
+        minus_h = (minus_h << 1) & full
+        plus_v = minus_h | (~(x_v | plus_h) & full)
+        minus_v = plus_h & x_v
+    return distance
 
 
 def narrative_similarity(expected: str | None, got: str | None) -> float:
