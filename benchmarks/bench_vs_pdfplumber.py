@@ -24,7 +24,9 @@ from schemas import TruthReport  # noqa: E402
 
 def _pdfs(tmp: Path, docs: int) -> list[Path]:
     truths = sorted((ROOT / "eval" / "truth").glob("*.json"))
-    truths = [t for t in truths if t.name != "index.json"][:docs] or [ROOT / "eval" / "seed_2024.truth.json"]
+    truths = [t for t in truths if t.name != "index.json"][:docs] or [
+        ROOT / "eval" / "seed_2024.truth.json"
+    ]
     out = []
     for t in truths:
         report = TruthReport.model_validate_json(t.read_text("utf-8"))
@@ -88,7 +90,9 @@ def main() -> int:
                     "ratio": round(tp / tj, 2),
                 }
             )
-    print(f"{'corpus':28} {'files':>5} {'pages':>5} {'jixiao p/s':>11} {'pdfplumber p/s':>15} {'ratio':>6}")
+    print(
+        f"{'corpus':28} {'files':>5} {'pages':>5} {'jixiao p/s':>11} {'pdfplumber p/s':>15} {'ratio':>6}"
+    )
     for r in rows:
         print(
             f"{r['corpus']:28} {r['files']:5} {r['pages']:5} {r['jixiao_pages_per_s']:11} "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import glob
-
 import sys
 from pathlib import Path
 
@@ -138,4 +137,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-

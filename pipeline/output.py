@@ -54,7 +54,9 @@ def summary_rows(results: list[DocumentResult]) -> list[list[str]]:
     rows: list[list[str]] = []
     for doc in results:
         for err in doc.errors:
-            rows.append([doc.source, "", "", "", "", "", "", "", "", "", "error", "", "", err.message])
+            rows.append(
+                [doc.source, "", "", "", "", "", "", "", "", "", "error", "", "", err.message]
+            )
         for p in doc.projects:
             t = p.funds.total
             rows.append(

@@ -27,7 +27,9 @@ def reconcile(candidate: ProjectCandidate, checks: list[Finding]) -> ProjectResu
     for f in rule_errors:
         shaky = [p for p in f.fields if conf.get(p, 1.0) < ACCEPT_THRESHOLD]
         if shaky or reading_errors:
-            reasons.append(f"check_failed {f.rule} (may be a misreading): {f.equation or f.message}")
+            reasons.append(
+                f"check_failed {f.rule} (may be a misreading): {f.equation or f.message}"
+            )
         else:
             source_inconsistent = True
             reasons.append(f"source_inconsistent {f.rule}: {f.equation or f.message}")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
@@ -23,7 +23,7 @@ from schemas import DocumentResult, InputError
 
 @dataclass(frozen=True)
 class RunOptions:
-    render: RenderOptions = RenderOptions()
+    render: RenderOptions = field(default_factory=RenderOptions)
 
 
 def _sha256(path: Path) -> str:
@@ -65,7 +65,9 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
         if not extraction.candidates:
             kind, reason = _no_table_reason(layout)
             raise InputFileError(str(path), kind, reason)
-        projects = [reconcile(c, check_project(c.project, c.printed)) for c in extraction.candidates]
+        projects = [
+            reconcile(c, check_project(c.project, c.printed)) for c in extraction.candidates
+        ]
         return DocumentResult(
             source=source,
             sha256=sha,
@@ -82,7 +84,9 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
     except Exception as exc:  # one bad file must never stop a batch; the error is reported
         first = str(exc).splitlines()[0] if str(exc) else ""
         err = InputError(
-            source=str(path), kind="failed", message=f"{path}: internal error {type(exc).__name__}: {first}"
+            source=str(path),
+            kind="failed",
+            message=f"{path}: internal error {type(exc).__name__}: {first}",
         )
     return DocumentResult(
         source=source,
@@ -127,7 +131,7 @@ def run_batch(
     if jobs > 1 and len(paths) > 1:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             futures = {pool.submit(process_file, p, opts): i for i, p in enumerate(paths)}
-            for fut in _as_completed(futures):
+            for fut in as_completed(futures):
                 finish(futures[fut], fut.result())
     else:
         for i, p in enumerate(paths):
@@ -135,9 +139,3 @@ def run_batch(
     done = [r for r in results if r is not None]
     write_summary(out_dir / "summary.csv", done)
     return done
-
-
-def _as_completed(futures: Iterable) -> Iterable:  # type: ignore[type-arg]
-    from concurrent.futures import as_completed
-
-    return as_completed(list(futures))

@@ -6,10 +6,16 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from schemas.output import DocumentResult
 from schemas.report import Report, TruthReport
 
-MODELS = {"report": Report, "document_result": DocumentResult, "truth_report": TruthReport}
+MODELS: dict[str, type[BaseModel]] = {
+    "report": Report,
+    "document_result": DocumentResult,
+    "truth_report": TruthReport,
+}
 
 
 def export_schemas(out_dir: Path) -> list[Path]:

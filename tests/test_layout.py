@@ -28,7 +28,9 @@ def _grid_pdf(path: Path, fake_bold: bool = False, hidden: bool = False) -> Path
     mode = 3 if hidden else 0
     copies = [(0, 0), (0.3, 0.2), (0.5, 0.0)] if fake_bold else [(0, 0)]
     for dx, dy in copies:
-        page2.insert_text((85 + dx, 64 + dy), "项目名称", fontname="china-s", fontsize=9, render_mode=mode)
+        page2.insert_text(
+            (85 + dx, 64 + dy), "项目名称", fontname="china-s", fontsize=9, render_mode=mode
+        )
     # narrow column, one character per line: 产/出/指/标
     for k, ch in enumerate("产出指标"):
         page2.insert_text((56, 82 + 11 * k), ch, fontname="china-s", fontsize=9, render_mode=mode)

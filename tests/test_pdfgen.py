@@ -100,7 +100,7 @@ def test_digital_is_ruled_one_project_per_page_and_bold_without_duplicates(pdfs)
 def test_narrow_level_columns_wrap_two_characters_a_line(truth: TruthReport) -> None:
     layout, _ = layout_pages(truth, "digital", seed=0)
     items = [t for t in layout.pages[0].texts if t.field.endswith(".level2")]
-    lines = [t.text for t in items if t.field == "indicators[5].level2"]
+    lines = [t.text for t in items if t.field == "projects[0].indicators[5].level2"]
     assert "".join(lines) == "可持续影响指标" and max(len(x) for x in lines) == 2
     assert all(len(t.text) <= 2 for t in items)
 

@@ -288,6 +288,10 @@ def layout_report(title: str, projects: list[Project], style: Style, *, continuo
     starts: list[tuple[int, float]] = []
     for i, project in enumerate(projects):
         rows = build_rows(project, style)
+        for row in rows:  # fields are report-wide paths: projects[i].indicators[j].name
+            for cell in row.cells:
+                if cell.field:
+                    cell.field = f"projects[{i}].{cell.field}"
         if i > 0:
             if continuous:
                 pag.y += style.table_gap

@@ -36,7 +36,7 @@ class RawProject:
         default_factory=lambda: {"level1": [], "level2": []}
     )
     split_rows: list[int] = field(default_factory=list)
-    unit_cell: Cell | None = None
+    unit_cells: list[Cell] = field(default_factory=list)
     untrusted_layer: bool = False
     joined: set[str] = field(default_factory=set)
 
@@ -138,14 +138,14 @@ class _Collector:
                     equation="",
                 )
             )
-        elif reading.value is None and required and not dash_ok:
+        elif reading.blank and required and not dash_ok:
             conf = min(conf, 0.5)
             self.findings.append(
                 Finding(
                     rule="READ_BLANK",
                     severity=Severity.warning,
                     fields=[path],
-                    message=f"{path} is printed blank or '-' where a number is expected",
+                    message=f"{path} is blank where a number is expected",
                     equation="",
                 )
             )
@@ -201,9 +201,12 @@ def assemble(raw: RawProject) -> ProjectCandidate:
         for key in ("name", "target", "actual", "deviation_reason"):
             cells = row.get(key) or []
             vals_i[key] = col.text(f"{p}.{key}", cells)
+        if not vals_i["name"]:
+            # every indicator has a name: an empty one means the row was not read right
+            col.conf[f"{p}.name"] = min(col.conf.get(f"{p}.name", 1.0), 0.5)
         for key in ("weight", "score"):
-            cells = row.get(key)
-            vals_i[key] = col.number(f"{p}.{key}", cells if cells else None, True, dash_ok=False)
+            num_cells = row.get(key) or None
+            vals_i[key] = col.number(f"{p}.{key}", num_cells, True, dash_ok=False)
         if split:
             for key in ("name", "target", "actual", "deviation_reason"):
                 col.conf[f"{p}.{key}"] = min(col.conf.get(f"{p}.{key}", 1.0), CONF_JOINED)
@@ -214,12 +217,13 @@ def assemble(raw: RawProject) -> ProjectCandidate:
     total_weight = col.number("total_weight", None, True, dash_ok=False)
     total_score = col.number("total_score", None, True, dash_ok=False)
     grade = col.text("grade", None)
-    unit_text = raw.unit_cell.text if raw.unit_cell else ""
+    unit_text = _text(raw.unit_cells)
     amount_unit = L.amount_unit(unit_text) or "万元"
+    # No unit printed: 万元 is what these reports use, but say it was assumed.
     col.conf["amount_unit"] = CONF_CLEAN if L.amount_unit(unit_text) else 0.5
-    if raw.unit_cell:
+    if raw.unit_cells:
         col.printed["amount_unit"] = unit_text
-        src = _source([raw.unit_cell])
+        src = _source(raw.unit_cells)
         if src:
             col.prov["amount_unit"] = src
     project = Project(

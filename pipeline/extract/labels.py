@@ -33,7 +33,8 @@ _SINGLE = {
 
 _FUNDS_LINE = {
     "total": re.compile(r"^年度资金总额"),
-    "appropriation": re.compile(r"^(其中)?当年财政拨款|^(其中)?财政拨款"),
+    # a row split by a page break may leave only "其中：当年财政" above the break
+    "appropriation": re.compile(r"^(其中)?(当年)?财政(拨款)?$|^(其中)?当年财政拨款|^其中财政"),
     "carryover": re.compile(r"^上年结转(资金)?"),
     "other": re.compile(r"^其他资金"),
 }
@@ -52,12 +53,13 @@ _GOAL_HEAD = {
     "goal_actual": re.compile(r"^实际完成情况$|^实际完成$"),
 }
 
+# Prefixes are enough: a header row split by a page break leaves "一级" above, "指标" below.
 _INDICATOR_HEAD = {
-    "level1": re.compile(r"^一级指标$"),
-    "level2": re.compile(r"^二级指标$"),
-    "name": re.compile(r"^三级指标$"),
-    "target": re.compile(r"^(年度)?指标值$"),
-    "actual": re.compile(r"^实际完成值$"),
+    "level1": re.compile(r"^一级(指标)?$"),
+    "level2": re.compile(r"^二级(指标)?$"),
+    "name": re.compile(r"^三级(指标)?$"),
+    "target": re.compile(r"^(年度)?指标值$|^年度指标"),
+    "actual": re.compile(r"^实际完成值$|^实际完成$"),
     "weight": re.compile(r"^(分值|权重)$"),
     "score": re.compile(r"^得分$"),
     "deviation_reason": re.compile(r"^偏差原因"),

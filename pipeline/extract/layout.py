@@ -60,6 +60,7 @@ class _Reader:
         self.funds_x: dict[str, float] = {}
         self.goal_x: dict[str, tuple[float, float]] = {}
         self.ind_x: dict[str, float] = {}
+        self.funds_line = ""
 
     # -- rows ---------------------------------------------------------------------------
     def feed(self, row: _Row) -> None:
@@ -83,7 +84,7 @@ class _Reader:
                         "department" if kind == "department" else "implementing_unit", [vals[0]]
                     )
             elif kind == "funds_label":
-                self.cur.unit_cell = c
+                self.cur.unit_cells = [c]
         if any(kinds[id(c)] in ("department", "unit") for c in starts):
             return
 
@@ -92,13 +93,6 @@ class _Reader:
         if len(heads) >= 3 and "annual_budget" in heads:
             self.funds_x = {k: c.xc for k, c in heads.items() if k}
             self.section = "funds"
-            return
-        line_key = next((L.funds_line(c.text) for c in starts if L.funds_line(c.text)), None)
-        if line_key and self.funds_x:
-            for col, x in self.funds_x.items():
-                hit = _covering(row, x)
-                if hit is not None and L.funds_line(hit[0].text) is None:
-                    self.cur.put(f"funds.{line_key}.{col}", [hit[0]])
             return
         goals = {L.goal_head(c.text): c for c in starts}
         goals.pop(None, None)
@@ -122,10 +116,43 @@ class _Reader:
             self.cur.put("grade", vals, allow_empty=True)
             self.section = "tail"
             return
-        if self.section == "goals":
+        line_key = next((L.funds_line(c.text) for c in starts if L.funds_line(c.text)), None)
+        if line_key is not None or self.section == "funds":
+            self._funds_row(row, line_key)
+        elif self.section == "goals":
             self._goal_row(row, starts)
         elif self.section == "indicators":
+            if row.continues_table and not self.cur.indicators and not self._has_numbers(row):
+                return  # the rest of the indicator header, split by the page break
             self._indicator_row(row)
+
+    def _has_numbers(self, row: _Row) -> bool:
+        got = (
+            {k: h for k in ("weight", "score") if (h := _covering(row, self.ind_x[k])) is not None}
+            if {"weight", "score"} <= self.ind_x.keys()
+            else {}
+        )
+        return _has_number(got, "weight") or _has_number(got, "score")
+
+    def _funds_row(self, row: _Row, line_key: str | None) -> None:
+        assert self.cur is not None
+        if row.continues_table and self.cur.unit_cells:
+            # the 项目资金(万元) label split by the page break: "(万元)" lands on this page
+            hit = _covering(row, self.cur.unit_cells[0].xc)
+            if hit is not None and hit[1] and hit[0].text:
+                self.cur.unit_cells.append(hit[0])
+        if line_key is None and row.continues_table:
+            line_key = self.funds_line or None  # the rest of a funds row split by the page break
+        if line_key is None or not self.funds_x:
+            return
+        self.funds_line = line_key
+        for col, x in self.funds_x.items():
+            hit = _covering(row, x)
+            path = f"funds.{line_key}.{col}"
+            if hit is None or not hit[0].text or L.funds_line(hit[0].text) is not None:
+                continue
+            if path not in self.cur.cells:
+                self.cur.put(path, [hit[0]])
 
     def _start(self, row: _Row, name_cell: Cell) -> None:
         self._finish()
@@ -232,11 +259,24 @@ class _Reader:
 
 
 def _title(layout: DocumentLayout) -> tuple[str, int | None]:
+    """The report title: the first heading on the first pages, its wrapped lines joined."""
     first = [ln for ln in layout.lines if ln.page <= 2]
-    cands = [ln for ln in first if "自评" in ln.text or "绩效" in ln.text]
-    if not cands and first:
-        cands = [max(first[:5], key=lambda ln: ln.size)]
-    title = cands[0].text if cands else ""
+    start = next((i for i, ln in enumerate(first) if "自评" in ln.text or "绩效" in ln.text), None)
+    if start is None and first:
+        start = first.index(max(first[:5], key=lambda ln: ln.size))
+    title = ""
+    if start is not None:
+        head = first[start]
+        parts = [head.text]
+        for ln in first[start + 1 : start + 3]:
+            # a wrapped title line: same size, same page, right below
+            gap = ln.bbox[1] - head.bbox[3]
+            if ln.page == head.page and abs(ln.size - head.size) < 0.5 and gap < head.size:
+                parts.append(ln.text)
+                head = ln
+            else:
+                break
+        title = "".join(parts)
     m = _YEAR.search(title)
     return title, int(m.group(1)) if m else None
 
