@@ -18,7 +18,7 @@ from pipeline.models import DocumentLayout, TextLayer
 from pipeline.output import document_json, write_atomic, write_summary
 from pipeline.reconcile import reconcile
 from pipeline.render import RenderOptions, open_pdf, read_pages
-from schemas import DocumentResult, InputError
+from schemas import DocumentResult, InputError, PageHealth
 
 
 @dataclass(frozen=True)
@@ -50,6 +50,22 @@ def _no_table_reason(layout: DocumentLayout) -> tuple[str, str]:
     )
 
 
+def page_health(layout: DocumentLayout) -> list[PageHealth]:
+    """Per-page verdict on the text layer (issue: scans and untrustworthy layers refine it)."""
+    verdicts = {TextLayer.digital: "ok", TextLayer.invisible: "suspect", TextLayer.none: "unusable"}
+    problems = {
+        TextLayer.digital: [],
+        TextLayer.invisible: ["hidden text over a page image (an OCR layer of unknown quality)"],
+        TextLayer.none: ["no text layer (scanned page)"],
+    }
+    return [
+        PageHealth(
+            page=n, text_layer=layer.value, verdict=verdicts[layer], problems=problems[layer]
+        )
+        for n, layer in sorted(layout.text_layers.items())
+    ]
+
+
 def process_file(path: Path, options: RunOptions | None = None) -> DocumentResult:
     """Run the whole pipeline on one file; a bad file comes back with one error, never raises."""
     opts = options or RunOptions()
@@ -76,6 +92,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
             pages=n_pages,
             projects=projects,
             extractor="layout",
+            page_health=page_health(layout),
             tool_version=__version__,
             seconds=round(time.perf_counter() - t0, 4),
         )

@@ -1,10 +1,12 @@
 """Pydantic models of a 财政项目支出绩效自评表 report and of the pipeline's output contract."""
 
 from schemas.output import (
+    CandidateValue,
     DocumentResult,
     FieldSource,
     Finding,
     InputError,
+    PageHealth,
     ProjectResult,
     Severity,
     Status,
@@ -20,6 +22,7 @@ from schemas.report import (
 )
 
 __all__ = [
+    "CandidateValue",
     "DocumentResult",
     "FieldSource",
     "Finding",
@@ -27,6 +30,7 @@ __all__ = [
     "FundsLine",
     "Indicator",
     "InputError",
+    "PageHealth",
     "Project",
     "ProjectResult",
     "Report",

@@ -12,6 +12,7 @@ from schemas.report import Project
 class Status(str, Enum):
     accepted = "accepted"
     needs_review = "needs_review"
+    reviewed = "reviewed"  # a person checked and corrected it (jixiao review export)
 
 
 class Severity(str, Enum):
@@ -41,6 +42,29 @@ class FieldSource(BaseModel):
     text: str = Field(description="The text as read from the page, before parsing.")
 
 
+class CandidateValue(BaseModel):
+    """One source's reading of one field, kept when sources disagree or a field is doubtful."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: str = Field(description="layout | llm | ocr | text_layer | reviewer")
+    value: str | float | None
+    confidence: float = Field(ge=0.0, le=1.0)
+    note: str = ""
+
+
+class PageHealth(BaseModel):
+    """How far a page's text layer can be believed, and how it was read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    page: int
+    text_layer: str = Field(description="digital | invisible | none")
+    verdict: str = Field(description="ok | suspect | unusable")
+    read_with: str = Field(default="text_layer", description="text_layer | ocr | text_layer+ocr")
+    problems: list[str] = Field(default_factory=list)
+
+
 class ProjectResult(Project):
     """A project as extracted, with its checks and review status."""
 
@@ -56,6 +80,10 @@ class ProjectResult(Project):
     pages: list[int] = Field(default_factory=list, description="Pages the project spans.")
     provenance: dict[str, FieldSource] = Field(default_factory=dict)
     field_confidence: dict[str, float] = Field(default_factory=dict)
+    candidates: dict[str, list[CandidateValue]] = Field(
+        default_factory=dict,
+        description="Field path -> every source's reading, for fields where sources disagree.",
+    )
 
 
 class InputError(BaseModel):
@@ -83,5 +111,10 @@ class DocumentResult(BaseModel):
     projects: list[ProjectResult] = Field(default_factory=list)
     errors: list[InputError] = Field(default_factory=list)
     extractor: str = Field(default="layout", description="Which extractor produced the values.")
+    page_health: list[PageHealth] = Field(default_factory=list)
+    llm: dict[str, object] = Field(
+        default_factory=dict,
+        description="LLM settings and usage for this document (model, mode, prompt hash, tokens, cost).",
+    )
     tool_version: str = ""
     seconds: float = Field(default=0.0, description="Wall time spent on this file.")

@@ -57,6 +57,9 @@ def _rows(report: EvalReport) -> list[tuple[str, Metrics]]:
     return [*report.variants.items(), ("overall", report.overall)]
 
 
+_MAX_FAILED_SHOWN = 8
+
+
 def print_table(report: EvalReport, file: TextIO | None = None) -> None:
     """Console summary: one row per variant plus overall, then the worst fields."""
     out = file if file is not None else sys.stdout
@@ -82,9 +85,14 @@ def print_table(report: EvalReport, file: TextIO | None = None) -> None:
         file=out,
     )
     failed = [c for c in report.cases if c.error or c.input_errors]
-    for case in failed:
+    for case in failed[:_MAX_FAILED_SHOWN]:
         reason = case.error or "; ".join(case.input_errors)
         print(f"failed: {case.id} ({case.variant}): {reason}", file=out)
+    if len(failed) > _MAX_FAILED_SHOWN:
+        print(
+            f"... and {len(failed) - _MAX_FAILED_SHOWN} more failed cases (see report.json)",
+            file=out,
+        )
     worst = [f for f in overall.per_field if f.correct < f.total][:WORST_FIELDS]
     if not worst:
         print("\nworst fields: none wrong", file=out)
