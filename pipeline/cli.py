@@ -10,15 +10,21 @@ from pathlib import Path
 from pipeline import __version__
 
 
-def expand_inputs(items: list[str]) -> list[Path]:
-    """Files, folders (every *.pdf below) and globs, in a stable order, without duplicates."""
+def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[Path]:
+    """Files, folders (every *.pdf below) and globs, in a stable order, without duplicates.
+
+    Globs that match nothing are appended to `unmatched`, so the caller can report them.
+    """
     out: list[Path] = []
     for item in items:
         p = Path(item)
         if p.is_dir():
             out += sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() == ".pdf")
         elif any(ch in item for ch in "*?[") and not p.exists():
-            out += sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
+            found = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
+            if not found and unmatched is not None:
+                unmatched.append(item)
+            out += found
         else:
             out.append(p)  # missing files are reported by the pipeline, one line each
     seen: set[Path] = set()
@@ -35,7 +41,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.progress import Progress
     from pipeline.run import run_batch
 
-    paths = expand_inputs(args.paths)
+    unmatched: list[str] = []
+    paths = expand_inputs(args.paths, unmatched)
+    for pattern in unmatched:
+        print(f"error: {pattern}: no file matches this pattern", file=sys.stderr)
     if not paths:
         print("jixiao run: no input files matched", file=sys.stderr)
         return 2
@@ -62,7 +71,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         f"{len(results)} file(s), {len(projects)} project(s): {accepted} accepted, "
         f"{len(projects) - accepted} need review, {failed} file(s) failed -> {out}/"
     )
-    return 1 if failed else 0
+    return 1 if failed or unmatched else 0
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

@@ -42,6 +42,7 @@ def generate_pdfs(
     gen_key = _generator_key()
     pdf_dir.mkdir(parents=True, exist_ok=True)
     out = []
+    made = 0
     todo = [(t, v) for t in truths for v in variants]
     for i, (truth, variant) in enumerate(todo, 1):
         doc_id = truth.name.removesuffix(".json").removesuffix(".truth")
@@ -54,9 +55,11 @@ def generate_pdfs(
             seed = zlib.crc32(f"{doc_id}/{variant}".encode())
             write_report_pdf(report, variant, pdf, seed=seed)
             write_atomic(stamp, key)
+            made += 1
             print(f"\rgenerating eval PDFs {i}/{len(todo)}", end="", file=sys.stderr)
         out.append((doc_id, variant, pdf, truth))
-    print("", file=sys.stderr) if force else None
+    if made:
+        print("", file=sys.stderr)
     return out
 
 

@@ -19,7 +19,7 @@ from pipeline.models import (
     TextLayer,
     TextLine,
 )
-from pipeline.textnorm import clean, is_cjk, suspicious_glyphs
+from pipeline.textnorm import clean, is_cjk, nfkc, suspicious_glyphs
 
 _SNAP = 1.5  # points: lines closer than this are the same line
 _JOIN_GAP = 2.5  # points: collinear pieces closer than this are one line
@@ -162,8 +162,12 @@ def _lines(chars: list[Char]) -> list[list[Char]]:
     return lines
 
 
-def join_text(chars: list[Char]) -> tuple[str, list[str]]:
-    """Text of a cell or line: reading order, fake-bold collapsed, wraps joined without spaces."""
+def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[str]]:
+    """Text of a cell or line: reading order, fake-bold collapsed, wraps joined without spaces.
+
+    Inside cells, spaces touching CJK are dropped: justified lines and wraps put them there.
+    Free lines (titles) keep the spaces they print.
+    """
     doubts: list[str] = []
     parts: list[str] = []
     for line in _lines(chars):
@@ -193,7 +197,7 @@ def join_text(chars: list[Char]) -> tuple[str, list[str]]:
         ):
             text += " "
         text += part
-    text = clean(text)
+    text = " ".join(nfkc(text).split()) if keep_spaces else clean(text)
     bad = suspicious_glyphs(text)
     if bad:
         doubts.append("suspicious glyphs " + "".join(bad))
@@ -272,7 +276,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
 def _free_lines(page_no: int, chars: list[Char]) -> list[TextLine]:
     out: list[TextLine] = []
     for line in _lines([c for c in chars if not c.c.isspace()] or []):
-        text, _ = join_text(line)
+        text, _ = join_text(line, keep_spaces=True)
         if text:
             out.append(
                 TextLine(

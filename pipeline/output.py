@@ -49,19 +49,18 @@ def document_json(result: DocumentResult) -> str:
     return result.model_dump_json(indent=1) + "\n"
 
 
-def summary_rows(results: list[DocumentResult]) -> list[list[str]]:
-    """One row per project, and one per file that failed."""
+def summary_rows(results: list[DocumentResult], files: list[str] | None = None) -> list[list[str]]:
+    """One row per project, and one per file that failed; `files` names each input as given."""
     rows: list[list[str]] = []
-    for doc in results:
+    for i, doc in enumerate(results):
+        name = files[i] if files else doc.source
         for err in doc.errors:
-            rows.append(
-                [doc.source, "", "", "", "", "", "", "", "", "", "error", "", "", err.message]
-            )
+            rows.append([name, "", "", "", "", "", "", "", "", "", "error", "", "", err.message])
         for p in doc.projects:
             t = p.funds.total
             rows.append(
                 [
-                    doc.source,
+                    name,
                     p.name,
                     p.department,
                     " ".join(str(n) for n in p.pages),
@@ -80,12 +79,14 @@ def summary_rows(results: list[DocumentResult]) -> list[list[str]]:
     return rows
 
 
-def write_summary(path: Path, results: list[DocumentResult]) -> None:
+def write_summary(
+    path: Path, results: list[DocumentResult], files: list[str] | None = None
+) -> None:
     """summary.csv in UTF-8 with a BOM, which Excel needs to show Chinese text."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(SUMMARY_COLUMNS)
-    w.writerows(summary_rows(results))
+    w.writerows(summary_rows(results, files))
     write_atomic(path, "\ufeff" + buf.getvalue())
 
 

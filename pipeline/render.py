@@ -25,6 +25,13 @@ class RenderOptions:
     max_pages: int = 3000
 
 
+def _size(n: int) -> str:
+    for unit, scale in (("GB", 2**30), ("MB", 2**20), ("KB", 2**10)):
+        if n >= scale:
+            return f"{n / scale:.1f} {unit}"
+    return f"{n} bytes"
+
+
 @contextmanager
 def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.Document]:
     """Open a PDF, turning every way it can be unusable into an InputFileError."""
@@ -37,9 +44,7 @@ def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.
         raise InputFileError(name, "empty", "empty file (0 bytes)")
     if size > opts.max_bytes:
         raise InputFileError(
-            name,
-            "too_large",
-            f"file is {size / 2**20:.0f} MB, over the {opts.max_bytes / 2**20:.0f} MB limit",
+            name, "too_large", f"file is {_size(size)}, over the {_size(opts.max_bytes)} limit"
         )
     with path.open("rb") as fh:
         head = fh.read(1024)

@@ -115,14 +115,18 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
 
 
 def output_names(paths: list[Path]) -> list[str]:
-    """One JSON name per input, made unique when two inputs share a stem."""
-    seen: dict[str, int] = {}
+    """One JSON name per input: the stem, made unique (stem-2, ...) without taking another's name."""
+    taken = {p.stem for p in paths}
+    used: set[str] = set()
     names = []
     for p in paths:
-        stem = p.stem
-        n = seen.get(stem, 0)
-        seen[stem] = n + 1
-        names.append(f"{stem}.json" if n == 0 else f"{stem}-{n + 1}.json")
+        name = p.stem
+        n = 1
+        while name in used or (name != p.stem and name in taken):
+            n += 1
+            name = f"{p.stem}-{n}"
+        used.add(name)
+        names.append(f"{name}.json")
     return names
 
 
@@ -154,5 +158,5 @@ def run_batch(
         for i, p in enumerate(paths):
             finish(i, process_file(p, opts))
     done = [r for r in results if r is not None]
-    write_summary(out_dir / "summary.csv", done)
+    write_summary(out_dir / "summary.csv", done, [str(p) for p in paths])
     return done

@@ -93,7 +93,8 @@ class InputError(BaseModel):
 
     source: str
     kind: str = Field(
-        description="not_pdf | encrypted | truncated | empty | no_table | too_large | failed"
+        description="not_found | empty | not_pdf | truncated | corrupt | encrypted | too_large | "
+        "scanned | no_table | failed"
     )
     message: str
 
