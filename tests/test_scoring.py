@@ -333,6 +333,12 @@ def test_html_and_json_reports(tmp_path: Path, truth: TruthReport) -> None:
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert escape(truth.projects[1].indicators[0].name) in page  # the missing row, in Chinese
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # page CSS must not restyle the chart's shapes (a .bar rule once squashed every bar)
+    style = page[page.index("<style>") : page.index("</style>")]
+    svg_classes = {
+        a["class"] for tag, a in checker.seen if tag in ("rect", "line") and a.get("class")
+    }
+    assert svg_classes and not any(f".{cls}" in style for cls in svg_classes)
 
     json_path = tmp_path / "report" / "eval.json"
     write_json(report, json_path)

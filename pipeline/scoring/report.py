@@ -160,8 +160,8 @@ margin:24px;color:#222;max-width:1200px}
 table{border-collapse:collapse;margin:8px 0 16px}
 th,td{border:1px solid #ccc;padding:3px 7px;font-size:13px;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
-.bar{display:inline-block;width:120px;height:10px;background:#f1d4d4}
-.bar>span{display:block;height:10px;background:#4e79a7}
+.fbar{display:inline-block;width:120px;height:10px;background:#f1d4d4}
+.fbar>span{display:block;height:10px;background:#4e79a7}
 details{margin:4px 0}summary{cursor:pointer}
 .wrong{color:#b00}.muted{color:#777}
 """
@@ -189,7 +189,7 @@ def _field_table(metrics: Metrics) -> str:
             + _cell(f.kind)
             + _cell(_pct(f.accuracy), True)
             + _cell(f"{f.correct}/{f.total}", True)
-            + f'<td><span class="bar"><span style="width:{f.accuracy * 100:.1f}%">'
+            + f'<td><span class="fbar"><span style="width:{f.accuracy * 100:.1f}%">'
             "</span></span></td></tr>"
         )
     head = "<tr><th>field</th><th>kind</th><th>accuracy</th><th>correct</th><th></th></tr>"
