@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pipeline.textnorm import compact
 
@@ -66,6 +67,7 @@ _INDICATOR_HEAD = {
 }
 
 
+@lru_cache(maxsize=8192)
 def key_text(text: str) -> str:
     """Label text reduced for matching: NFKC, no spaces or punctuation, fake-bold pairs undone."""
     s = _PUNCT.sub("", compact(text))
