@@ -83,26 +83,24 @@ class _Collector:
         doubts = sorted({d for c in cells for d in c.doubtful})
         if doubts:
             conf = min(conf, CONF_DOUBTFUL)
-            self.findings.append(
-                Finding(
-                    rule="READ_DOUBTFUL",
-                    severity=Severity.warning,
-                    fields=[path],
-                    message=f"{path} may be misread: {'; '.join(doubts)}",
-                    equation="",
-                )
+            self._note(
+                "READ_DOUBTFUL",
+                Severity.warning,
+                path,
+                f"{path} may be misread: {'; '.join(doubts)}",
             )
         if path in self.raw.joined or len({c.page for c in cells}) > 1:
             conf = min(conf, CONF_JOINED)
         return conf
 
-    def text(self, path: str, cells: list[Cell] | None, required: bool = True) -> str:
+    def _read(self, path: str, cells: list[Cell] | None, required: bool) -> str | None:
+        """Record the printed text, box and base confidence of a field; None if not found."""
         cells = cells if cells is not None else self.raw.cells.get(path)
         if cells is None:
             self.conf[path] = 0.0 if required else CONF_JOINED
             if required:
                 self._missing(path)
-            return ""
+            return None
         text = _text(cells)
         self.printed[path] = text
         src = _source(cells)
@@ -111,57 +109,35 @@ class _Collector:
         self.conf[path] = self._base_conf(path, cells)
         return text
 
+    def text(self, path: str, cells: list[Cell] | None, required: bool = True) -> str:
+        return self._read(path, cells, required) or ""
+
     def number(
         self, path: str, cells: list[Cell] | None, required: bool, dash_ok: bool
     ) -> float | None:
-        cells = cells if cells is not None else self.raw.cells.get(path)
-        if cells is None:
-            self.conf[path] = 0.0 if required else CONF_JOINED
-            if required:
-                self._missing(path)
+        text = self._read(path, cells, required)
+        if text is None:
             return None
-        text = _text(cells)
         reading = read_number(text)
-        self.printed[path] = text
-        src = _source(cells)
-        if src:
-            self.prov[path] = src
-        conf = self._base_conf(path, cells)
+        conf = self.conf[path]
         if not reading.ok:
             conf = 0.0
-            self.findings.append(
-                Finding(
-                    rule="READ_NUMBER",
-                    severity=Severity.error,
-                    fields=[path],
-                    message=f"{path}: '{text}' is not a number",
-                    equation="",
-                )
-            )
+            self._note("READ_NUMBER", Severity.error, path, f"{path}: '{text}' is not a number")
         elif reading.blank and required and not dash_ok:
             conf = min(conf, 0.5)
-            self.findings.append(
-                Finding(
-                    rule="READ_BLANK",
-                    severity=Severity.warning,
-                    fields=[path],
-                    message=f"{path} is blank where a number is expected",
-                    equation="",
-                )
+            self._note(
+                "READ_BLANK", Severity.warning, path, f"{path} is blank where a number is expected"
             )
         self.conf[path] = conf
         return to_float(reading.value) if reading.value is not None else None
 
-    def _missing(self, path: str) -> None:
+    def _note(self, rule: str, severity: Severity, path: str, message: str) -> None:
         self.findings.append(
-            Finding(
-                rule="READ_MISSING",
-                severity=Severity.error,
-                fields=[path],
-                message=f"{path} was not found in the table",
-                equation="",
-            )
+            Finding(rule=rule, severity=severity, fields=[path], message=message, equation="")
         )
+
+    def _missing(self, path: str) -> None:
+        self._note("READ_MISSING", Severity.error, path, f"{path} was not found in the table")
 
 
 def _level_texts(raw: RawProject, key: str) -> dict[int, list[Cell]]:

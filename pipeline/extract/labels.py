@@ -77,45 +77,34 @@ def key_text(text: str) -> str:
     return s
 
 
+def _match(patterns: dict[str, re.Pattern[str]], text: str) -> str | None:
+    k = key_text(text)
+    return next((name for name, pat in patterns.items() if pat.search(k)), None)
+
+
 def single_label(text: str) -> str | None:
     """Which header label a cell holds (project_name, department, ...), or None."""
-    k = key_text(text)
-    for name, pat in _SINGLE.items():
-        if pat.search(k):
-            return name
-    return None
+    return _match(_SINGLE, text)
 
 
 def funds_line(text: str) -> str | None:
-    k = key_text(text)
-    for name, pat in _FUNDS_LINE.items():
-        if pat.search(k):
-            return name
-    return None
+    """Which funds row a label names (total, appropriation, carryover, other), or None."""
+    return _match(_FUNDS_LINE, text)
 
 
 def funds_head(text: str) -> str | None:
-    k = key_text(text)
-    for name, pat in _FUNDS_HEAD.items():
-        if pat.search(k):
-            return name
-    return None
+    """Which funds column a header names (initial_budget ... score), or None."""
+    return _match(_FUNDS_HEAD, text)
 
 
 def goal_head(text: str) -> str | None:
-    k = key_text(text)
-    for name, pat in _GOAL_HEAD.items():
-        if pat.search(k):
-            return name
-    return None
+    """goal_expected / goal_actual for the 预期目标 / 实际完成情况 headers, or None."""
+    return _match(_GOAL_HEAD, text)
 
 
 def indicator_head(text: str) -> str | None:
-    k = key_text(text)
-    for name, pat in _INDICATOR_HEAD.items():
-        if pat.search(k):
-            return name
-    return None
+    """Which indicator column a header names (level1 ... deviation_reason), or None."""
+    return _match(_INDICATOR_HEAD, text)
 
 
 def amount_unit(label: str) -> str | None:
