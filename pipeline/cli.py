@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.llm import settings as llm_settings
 
 
 def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[Path]:
@@ -38,8 +39,15 @@ def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.llm.settings import SettingsError, from_args
     from pipeline.progress import Progress
-    from pipeline.run import run_batch
+    from pipeline.run import RunOptions, run_batch
+
+    try:
+        llm = from_args(args)
+    except SettingsError as exc:
+        print(f"jixiao run: {exc}", file=sys.stderr)
+        return 2
 
     unmatched: list[str] = []
     paths = expand_inputs(args.paths, unmatched)
@@ -64,13 +72,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {err.message}", file=sys.stderr)
         bar.step(path.name)
 
-    results = run_batch(paths, out, jobs=args.jobs, on_done=on_done)
+    options = RunOptions(llm=llm if llm.enabled else None)
+    results = run_batch(paths, out, options=options, jobs=args.jobs, on_done=on_done)
     projects = [p for r in results for p in r.projects]
     accepted = sum(1 for p in projects if p.status.value == "accepted")
     print(
         f"{len(results)} file(s), {len(projects)} project(s): {accepted} accepted, "
         f"{len(projects) - accepted} need review, {failed} file(s) failed -> {out}/"
     )
+    if options.llm is not None:
+        from pipeline.llm.document import summary_line
+
+        print(summary_line(results))
     return 1 if failed or unmatched else 0
 
 
@@ -110,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="out", help="output folder (default: out)")
     run.add_argument("--jobs", type=int, default=1, help="files processed in parallel")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    llm_settings.add_arguments(run)
     run.set_defaults(func=_cmd_run)
 
     ev = sub.add_parser("eval", help="score the pipeline against an eval set")
@@ -121,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="bundled set: first N documents only")
     ev.add_argument("--pdf-dir", default="", help="bundled set: where generated PDFs are kept")
     ev.add_argument("--generate", action="store_true", help="regenerate the bundled set's PDFs")
+    llm_settings.add_arguments(ev)
     ev.set_defaults(func=_cmd_eval)
 
     sch = sub.add_parser("schema", help="export the JSON Schemas of the report and output")

@@ -65,9 +65,17 @@ def generate_pdfs(
 
 def run_eval(args: argparse.Namespace) -> int:
     """Entry of `jixiao eval` (see cli.py for the options)."""
+    from pipeline.llm.settings import SettingsError, from_args
     from pipeline.progress import Progress
+    from pipeline.run import RunOptions
     from pipeline.scoring import EvalCase, evaluate, load_cases, print_table, write_html, write_json
 
+    try:
+        llm = from_args(args)
+    except SettingsError as exc:
+        print(f"jixiao eval: {exc}", file=sys.stderr)
+        return 2
+    options = RunOptions(llm=llm if llm.enabled else None)
     out = Path(args.out)
     if args.dir:
         cases = load_cases(Path(args.dir))
@@ -87,7 +95,7 @@ def run_eval(args: argparse.Namespace) -> int:
     outputs = out / "outputs"
 
     def run(pdf: Path) -> DocumentResult:
-        res = process_file(pdf)
+        res = process_file(pdf, options)
         write_atomic(outputs / f"{pdf.stem}.json", document_json(res))
         return res
 

@@ -14,6 +14,7 @@ from pipeline.models import (
     Char,
     DocumentLayout,
     PageContent,
+    Reading,
     Segment,
     Table,
     TextLayer,
@@ -246,17 +247,22 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
                     s[2], s[3] = max(s[2], i), max(s[3], j)
         cells: list[Cell] = []
         for cid, (r0, c0, r1, c1) in spans.items():
-            text, doubts = join_text(bucket.get(cid, []))
+            chars = bucket.get(cid, [])
+            text, doubts = join_text(chars)
+            bbox = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
             cells.append(
                 Cell(
                     row=r0,
                     col=c0,
                     rowspan=r1 - r0 + 1,
                     colspan=c1 - c0 + 1,
-                    bbox=(xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1]),
+                    bbox=bbox,
                     text=text,
                     page=page.number,
                     doubtful=doubts,
+                    confidence=min((ch.score for ch in chars), default=1.0),
+                    read_with=page.read_with,
+                    readings=_readings_in(page, bbox),
                 )
             )
         cells.sort(key=lambda c: (c.row, c.col))
@@ -271,6 +277,18 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
             )
         )
     return tables, _free_lines(page.number, free)
+
+
+def _readings_in(page: PageContent, bbox: BBox) -> list[Reading]:
+    """The per-source readings recorded for the cell with this box (matched by centre)."""
+    if not page.readings:
+        return []
+    return [
+        r
+        for r in page.readings
+        if bbox[0] <= (r.bbox[0] + r.bbox[2]) / 2 <= bbox[2]
+        and bbox[1] <= (r.bbox[1] + r.bbox[3]) / 2 <= bbox[3]
+    ]
 
 
 def _free_lines(page_no: int, chars: list[Char]) -> list[TextLine]:

@@ -11,7 +11,7 @@ from enum import Enum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import FieldSource, Finding, Project
+from schemas import CandidateValue, FieldSource, Finding, Project
 
 BBox = tuple[float, float, float, float]
 
@@ -27,6 +27,9 @@ class Char:
     y1: float
     size: float
     bold: bool = False
+    # How sure the reader is of this glyph: 1.0 for a digital text layer, the arbitrated
+    # confidence of its cell when it came from OCR or from a hidden layer checked by OCR.
+    score: float = 1.0
 
 
 @dataclass(slots=True, frozen=True)
@@ -51,6 +54,17 @@ class TextLayer(str, Enum):
     none = "none"  # no text at all: a scan
 
 
+@dataclass(slots=True, frozen=True)
+class Reading:
+    """One source's reading of one region (a cell), kept for arbitration and the review view."""
+
+    source: str  # text_layer | ocr
+    text: str
+    confidence: float
+    bbox: BBox
+    chosen: bool = False  # the reading the cell's text was taken from
+
+
 @dataclass(slots=True)
 class PageContent:
     """What render.py reads off one page."""
@@ -62,6 +76,8 @@ class PageContent:
     segments: list[Segment]
     text_layer: TextLayer
     image_coverage: float = 0.0  # share of the page area covered by images
+    read_with: str = "text_layer"  # text_layer | ocr | text_layer+ocr (pipeline/read.py)
+    readings: list[Reading] = field(default_factory=list)  # per-cell readings where sources differ
 
 
 @dataclass(slots=True)
@@ -76,6 +92,9 @@ class Cell:
     text: str
     page: int
     doubtful: list[str] = field(default_factory=list)  # why the text may be misread
+    confidence: float = 1.0  # lowest Char.score of its text (1.0 for a digital layer)
+    read_with: str = "text_layer"  # the page's PageContent.read_with
+    readings: list[Reading] = field(default_factory=list)  # other sources' readings of the cell
 
     @property
     def xc(self) -> float:
@@ -136,6 +155,10 @@ class ProjectCandidate(BaseModel):
     reading_findings: list[Finding] = Field(default_factory=list)
     pages: list[int] = Field(default_factory=list)
     extractor: str = "layout"
+    candidates: dict[str, list[CandidateValue]] = Field(
+        default_factory=dict,
+        description="Field path -> each source's reading, where text layer and OCR disagree.",
+    )
 
 
 class ExtractionResult(BaseModel):

@@ -1,24 +1,302 @@
-"""Candidate + findings -> chosen values, per-field confidence, status and the reasons for it."""
+"""Candidates + findings -> chosen values, per-field confidence, status and the reasons for it.
+
+reconcile() decides on the layout reader's candidate alone. reconcile_pair() compares it with
+the LLM's, field by field: agreement is high confidence; disagreement keeps the value with the
+stronger evidence (a healthy text layer, then the checker), low confidence, both candidates.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from pipeline.checks import check_project
 from pipeline.models import ProjectCandidate
-from schemas import Finding, ProjectResult, Severity, Status
+from pipeline.textnorm import clean
+from schemas import CandidateValue, Finding, Project, ProjectResult, Severity, Status
 
 # A field read with less confidence than this sends its project to review.
 ACCEPT_THRESHOLD = 0.9
+# Two independent readings (a healthy text layer or page images, and the LLM) agree.
+CONF_AGREE = 0.95
+# A value only the LLM gives: never accepted without a second source agreeing.
+CONF_LLM_ONLY = 0.5
+# A disagreement won by a value read from a healthy text layer.
+CONF_DISAGREE_STRONG = 0.8
+# A disagreement won on the checker's evidence or on confidence alone.
+CONF_DISAGREE_WEAK = 0.5
+
+Value = str | float | None
+
+NUMERIC_FIELDS = frozenset({"weight", "score", "total_weight", "total_score"})
+_FUNDS_LINES = ("total", "appropriation", "carryover", "other")
+_FUNDS_COLUMNS = (
+    "initial_budget",
+    "annual_budget",
+    "executed",
+    "weight",
+    "execution_rate",
+    "score",
+)
+_INDICATOR_FIELDS = (
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "weight",
+    "score",
+    "deviation_reason",
+)
+_STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
+_CENT = Decimal("0.01")
 
 
 def reconcile(candidate: ProjectCandidate, checks: list[Finding]) -> ProjectResult:
     """Decide a project's status; values are kept exactly as read, never adjusted to fit a rule."""
+    return _decide(candidate, checks)
+
+
+def reconcile_failed(
+    candidate: ProjectCandidate, checks: list[Finding], reason: str
+) -> ProjectResult:
+    """The layout reader's candidate when the LLM gave no answer: its values, sent to review."""
+    return _decide(candidate, checks, review=[f"llm_failed: {reason}"])
+
+
+def is_numeric(path: str) -> bool:
+    """Whether a field path holds a number (funds cells, weights, scores, totals)."""
+    return path.startswith("funds.") or path.rsplit(".", 1)[-1] in NUMERIC_FIELDS
+
+
+def field_values(project: Project) -> dict[str, Value]:
+    """Every leaf field of a project by field path, in printed order."""
+    out: dict[str, Value] = {
+        "name": project.name,
+        "department": project.department,
+        "implementing_unit": project.implementing_unit,
+        "amount_unit": project.amount_unit,
+    }
+    for line in _FUNDS_LINES:
+        row = getattr(project.funds, line)
+        for col in _FUNDS_COLUMNS:
+            out[f"funds.{line}.{col}"] = getattr(row, col)
+    out["goal_expected"] = project.goal_expected
+    out["goal_actual"] = project.goal_actual
+    for i, ind in enumerate(project.indicators):
+        for key in _INDICATOR_FIELDS:
+            out[f"indicators[{i}].{key}"] = getattr(ind, key)
+    out["total_weight"] = project.total_weight
+    out["total_score"] = project.total_score
+    out["grade"] = project.grade
+    return out
+
+
+def project_from_values(values: Mapping[str, Value]) -> Project:
+    """The inverse of field_values."""
+    root: dict[str, object] = {"funds": {}, "indicators": []}
+    for path, value in values.items():
+        node: dict[str, object] = root
+        steps = path.split(".")
+        for j, part in enumerate(steps):
+            m = _STEP.fullmatch(part)
+            if m is None:
+                raise ValueError(f"bad field path {path!r}")
+            name, index = m.group(1), m.group(2)
+            last = j == len(steps) - 1
+            if index is not None:
+                items = node.setdefault(name, [])
+                assert isinstance(items, list)
+                while len(items) <= int(index):
+                    items.append({})
+                node = items[int(index)]
+            elif last:
+                node[name] = value
+            else:
+                child = node.setdefault(name, {})
+                assert isinstance(child, dict)
+                node = child
+    return Project.model_validate(root)
+
+
+def _cents(value: Value) -> Decimal | None:
+    if value is None or isinstance(value, str):
+        return None
+    try:
+        return Decimal(repr(float(value))).quantize(_CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def same_value(path: str, a: Value, b: Value) -> bool:
+    """Numbers equal at 2 decimals (None only equals None); text equal after NFKC/whitespace clean."""
+    if is_numeric(path):
+        if a is None or b is None:
+            return a is None and b is None
+        return _cents(a) == _cents(b)
+    return clean(str(a or "")) == clean(str(b or ""))
+
+
+def printed_text(path: str, value: Value) -> str:
+    """A value as the checks' printed text: numbers with 2 decimals, null as '-'."""
+    if is_numeric(path):
+        cents = _cents(value)
+        return "-" if cents is None else format(cents, "f")
+    return "" if value is None else str(value)
+
+
+def _errors_on(project: Project, path: str) -> list[Finding]:
+    return [f for f in check_project(project) if f.severity is Severity.error and path in f.fields]
+
+
+def _short(value: Value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "...'"
+
+
+def reconcile_pair(
+    layout: ProjectCandidate | None,
+    llm: ProjectCandidate,
+    *,
+    independent: bool = True,
+    notes: Iterable[str] = (),
+) -> ProjectResult:
+    """Layout candidate vs LLM candidate, field by field.
+
+    independent: the LLM saw the page images (or the text layer is healthy), so its agreement
+    is a second source; a text-only model reading a doubtful layer repeats that layer.
+    """
+    lay_values = field_values(layout.project) if layout else {}
+    llm_values = field_values(llm.project)
+    lay_conf = layout.field_confidence if layout else {}
+    paths = list(lay_values) + [p for p in llm_values if p not in lay_values]
+
+    def lay_read(p: str) -> bool:
+        # confidence 0 marks a required cell the reader did not find or could not parse; an
+        # optional cell it did not find (a blank goal) keeps its confidence and counts as ""
+        return p in lay_values and lay_conf.get(p, 0.0) > 0.0
+
+    chosen: dict[str, Value] = {}
+    source: dict[str, str] = {}
+    conf: dict[str, float] = {}
+    weak: list[str] = []  # disagreements the text layer cannot settle
+    candidates: dict[str, list[CandidateValue]] = {}
+    disagreements: list[str] = []
+    llm_only: list[str] = []
+    for p in paths:
+        lc = lay_conf.get(p, 1.0) if lay_read(p) else 0.0
+        mc = llm.field_confidence.get(p, CONF_LLM_ONLY)
+        in_lay, in_llm = p in lay_values, p in llm_values
+        lv, mv = lay_values.get(p), llm_values.get(p)
+        if in_lay and in_llm and lay_read(p) and same_value(p, lv, mv):
+            chosen[p], source[p] = lv, "layout"
+            conf[p] = max(lc, CONF_AGREE) if independent else lc
+            continue
+        if in_llm and not lay_read(p):
+            chosen[p], source[p], conf[p] = mv, "llm", min(mc, CONF_LLM_ONLY)
+            llm_only.append(p)
+        elif not in_llm:
+            chosen[p], source[p], conf[p] = lv, "layout", min(lc, CONF_DISAGREE_STRONG)
+        elif lc >= ACCEPT_THRESHOLD:
+            chosen[p], source[p], conf[p] = lv, "layout", CONF_DISAGREE_STRONG
+        else:
+            weak.append(p)
+            better = mc > lc
+            chosen[p], source[p] = (mv, "llm") if better else (lv, "layout")
+            conf[p] = CONF_DISAGREE_WEAK
+        candidates[p] = [
+            CandidateValue(source="layout", value=lv if in_lay else None, confidence=round(lc, 3)),
+            CandidateValue(
+                source="llm",
+                value=mv if in_llm else None,
+                confidence=round(mc, 3),
+                note="" if in_llm else "the LLM gave no such field",
+            ),
+        ]
+    # The checker as evidence where the text layer is weak: a value that passes beats one
+    # that fails. A strong text layer is never overruled: that would "correct" the source.
+    why: dict[str, str] = {}
+    for p in weak:
+        trial = dict(chosen)
+        trial[p] = lay_values[p]
+        fails_lay = bool(_errors_on(project_from_values(trial), p))
+        trial[p] = llm_values[p]
+        fails_llm = bool(_errors_on(project_from_values(trial), p))
+        if fails_lay != fails_llm:
+            chosen[p], source[p] = (
+                (llm_values[p], "llm") if fails_lay else (lay_values[p], "layout")
+            )
+            why[p] = "checker passes with it"
+        else:
+            why[p] = "higher reading confidence"
+    for p, cands in candidates.items():
+        if p in llm_only:
+            continue
+        reason = why.get(p) or (
+            "healthy text layer" if source[p] == "layout" and p in llm_values else "only source"
+        )
+        cands_text = f"layout {_short(cands[0].value)} / llm {_short(cands[1].value)}"
+        disagreements.append(f"{p} ({cands_text}; kept {source[p]}: {reason})")
+
+    project = project_from_values(chosen)
+    printed: dict[str, str] = {}
+    for p, value in chosen.items():
+        if source[p] == "layout" and layout is not None and p in layout.printed:
+            printed[p] = layout.printed[p]
+        else:
+            printed[p] = printed_text(p, value)
+    review: list[str] = []
+    if layout is None:
+        review.append("llm_only_project: the layout reader did not find this project")
+    if disagreements:
+        review.append(_listed("sources_disagree", disagreements))
+    if llm_only and layout is not None:
+        review.append(_listed("llm_only (no second source)", llm_only))
+    merged = ProjectCandidate(
+        project=project,
+        printed=printed,
+        provenance={p: s for p, s in (layout.provenance.items() if layout else ()) if p in chosen},
+        field_confidence={p: round(c, 3) for p, c in conf.items()},
+        reading_findings=list(layout.reading_findings) if layout else [],
+        pages=(layout.pages if layout else llm.pages),
+        extractor="layout+llm",
+    )
+    extra = [
+        Finding(
+            rule="LLM_REPORTED",
+            severity=Severity.warning,
+            fields=[],
+            message=f"the LLM reports a source inconsistency: {note}",
+        )
+        for note in notes
+    ]
+    return _decide(
+        merged, check_project(project, printed), review=review, candidates=candidates, extra=extra
+    )
+
+
+def _listed(head: str, items: list[str], limit: int = 6) -> str:
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return f"{head}: {', '.join(items[:limit])}{more}"
+
+
+def _decide(
+    candidate: ProjectCandidate,
+    checks: list[Finding],
+    review: list[str] | None = None,
+    candidates: dict[str, list[CandidateValue]] | None = None,
+    extra: list[Finding] | None = None,
+) -> ProjectResult:
     conf = candidate.field_confidence
-    findings = [*candidate.reading_findings, *checks]
+    findings = [*candidate.reading_findings, *checks, *(extra or [])]
     doubtful = sorted((p for p, c in conf.items() if c < ACCEPT_THRESHOLD), key=_path_order)
     rule_errors = [f for f in checks if f.severity is Severity.error]
     reading_errors = [f for f in candidate.reading_findings if f.severity is Severity.error]
     reasons: list[str] = []
     for f in reading_errors:
         reasons.append(f"{f.rule}: {f.message}")
+    reasons += review or []
     if doubtful:
         shown = ", ".join(f"{p} ({conf[p]:.2f})" for p in doubtful[:8])
         more = f" and {len(doubtful) - 8} more" if len(doubtful) > 8 else ""
@@ -33,7 +311,7 @@ def reconcile(candidate: ProjectCandidate, checks: list[Finding]) -> ProjectResu
         else:
             source_inconsistent = True
             reasons.append(f"source_inconsistent {f.rule}: {f.equation or f.message}")
-    accepted = not rule_errors and not reading_errors and not doubtful
+    accepted = not rule_errors and not reading_errors and not doubtful and not review
     confidence = min(conf.values(), default=0.0)
     return ProjectResult(
         **candidate.project.model_dump(),
@@ -45,6 +323,7 @@ def reconcile(candidate: ProjectCandidate, checks: list[Finding]) -> ProjectResu
         pages=candidate.pages,
         provenance=candidate.provenance,
         field_confidence=conf,
+        candidates=candidates or {},
     )
 
 

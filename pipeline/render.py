@@ -158,7 +158,14 @@ def read_pages(doc: fitz.Document) -> Iterator[PageContent]:
         yield read_page(page)
 
 
-def render_png(path: Path, page_number: int, dpi: int = 110) -> bytes:
-    """PNG image of one page (1-based), for review views and OCR."""
+def render_png(
+    path: Path,
+    page_number: int,
+    dpi: int = 110,
+    clip: tuple[float, float, float, float] | None = None,
+) -> bytes:
+    """PNG image of one page (1-based), or of the clip box (PDF points) on it; for review, OCR, LLM."""
     with open_pdf(path) as doc:
-        return doc[page_number - 1].get_pixmap(dpi=dpi).tobytes("png")
+        page = doc[page_number - 1]
+        rect = (fitz.Rect(clip) & page.rect) if clip is not None else None
+        return page.get_pixmap(dpi=dpi, clip=rect).tobytes("png")

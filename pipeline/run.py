@@ -14,16 +14,26 @@ from pipeline.checks import check_project
 from pipeline.errors import InputFileError
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
+from pipeline.llm.settings import LLMSettings
 from pipeline.models import DocumentLayout, TextLayer
 from pipeline.output import document_json, write_atomic, write_summary
+from pipeline.read import ReadOptions, read_document
 from pipeline.reconcile import reconcile
-from pipeline.render import RenderOptions, open_pdf, read_pages
+from pipeline.render import RenderOptions, open_pdf
 from schemas import DocumentResult, InputError, PageHealth
 
 
 @dataclass(frozen=True)
 class RunOptions:
     render: RenderOptions = field(default_factory=RenderOptions)
+    ocr: str = "auto"  # auto (scans and suspect cells) | off | always
+    dpi: int = 200  # page rendering for OCR and image ruling lines
+    threads: int = 2  # onnxruntime intra-op threads for OCR
+
+    def read_options(self) -> ReadOptions:
+        return ReadOptions(ocr=self.ocr, dpi=self.dpi, threads=self.threads)
+
+    llm: LLMSettings | None = None  # the LLM runs only when these name a model
 
 
 def _sha256(path: Path) -> str:
@@ -76,14 +86,21 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
         sha = _sha256(path) if path.is_file() else ""
         with open_pdf(path, opts.render) as doc:
             n_pages = doc.page_count
-            layout = build_layout(read_pages(doc))
+            pages, health = read_document(doc, opts.read_options())
+            layout = build_layout(pages)
         extraction = extract_layout(layout)
         if not extraction.candidates:
             kind, reason = _no_table_reason(layout)
             raise InputFileError(str(path), kind, reason)
-        projects = [
-            reconcile(c, check_project(c.project, c.printed)) for c in extraction.candidates
-        ]
+        llm_info: dict[str, object] = {}
+        if opts.llm is not None and opts.llm.enabled:
+            from pipeline.llm.document import reconstruct_document
+
+            projects, llm_info = reconstruct_document(path, layout, extraction, opts.llm)
+        else:
+            projects = [
+                reconcile(c, check_project(c.project, c.printed)) for c in extraction.candidates
+            ]
         return DocumentResult(
             source=source,
             sha256=sha,
@@ -91,8 +108,9 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
             year=extraction.year,
             pages=n_pages,
             projects=projects,
-            extractor="layout",
-            page_health=page_health(layout),
+            extractor="layout+llm" if llm_info else "layout",
+            page_health=health,
+            llm=llm_info,
             tool_version=__version__,
             seconds=round(time.perf_counter() - t0, 4),
         )

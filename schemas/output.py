@@ -25,7 +25,10 @@ class Finding(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    rule: str = Field(description="Rule id: R1..R10 for arithmetic rules, READ_* for reading.")
+    rule: str = Field(
+        description="Rule id: R1..R10 for arithmetic rules, READ_* for reading problems, "
+        "LLM_* for what the LLM path reported (e.g. LLM_REPORTED: a source inconsistency)."
+    )
     severity: Severity
     fields: list[str] = Field(description="Field paths involved, e.g. 'funds.total.executed'.")
     message: str = Field(description="What is wrong, in one sentence.")

@@ -8,7 +8,16 @@ from decimal import Decimal
 from pipeline.extract import labels as L
 from pipeline.extract.numbers import read_number, to_float
 from pipeline.models import Cell, ProjectCandidate
-from schemas import FieldSource, Finding, FundsBlock, FundsLine, Indicator, Project, Severity
+from schemas import (
+    CandidateValue,
+    FieldSource,
+    Finding,
+    FundsBlock,
+    FundsLine,
+    Indicator,
+    Project,
+    Severity,
+)
 
 # Confidence of a value read from a visible, clean text layer inside a ruled cell.
 CONF_CLEAN = 1.0
@@ -75,11 +84,26 @@ class _Collector:
         self.prov: dict[str, FieldSource] = {}
         self.conf: dict[str, float] = {}
         self.findings: list[Finding] = []
+        self.candidates: dict[str, list[CandidateValue]] = {}
 
     def _base_conf(self, path: str, cells: list[Cell]) -> float:
         conf = CONF_CLEAN
-        if self.raw.untrusted_layer:
+        # A hidden layer is not to be trusted alone; cells checked against OCR (or read by it)
+        # carry their own arbitrated confidence instead.
+        if self.raw.untrusted_layer and any(c.read_with == "text_layer" for c in cells):
             conf = CONF_HIDDEN_LAYER
+        conf = min([conf, *(c.confidence for c in cells)])
+        readings = [r for c in cells for r in c.readings]
+        if readings:
+            self.candidates[path] = [
+                CandidateValue(
+                    source=r.source,
+                    value=r.text,
+                    confidence=round(min(max(r.confidence, 0.0), 1.0), 3),
+                    note="chosen" if r.chosen else "",
+                )
+                for r in readings
+            ]
         doubts = sorted({d for c in cells for d in c.doubtful})
         if doubts:
             conf = min(conf, CONF_DOUBTFUL)
@@ -223,6 +247,7 @@ def assemble(raw: RawProject) -> ProjectCandidate:
         reading_findings=col.findings,
         pages=sorted(raw.pages),
         extractor="layout",
+        candidates=col.candidates,
     )
 
 

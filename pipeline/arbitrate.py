@@ -1,0 +1,153 @@
+"""Per-cell arbitration between a text layer and OCR of the same cell.
+
+Never splices: the cell's text is one source's reading, whole. Agreement is confident;
+a reading that breaks the format (a number that does not parse, a glyph never printed in
+these reports) loses; otherwise OCR wins only where it is sure of every character it
+disagrees on, and the cell is sent to review when it is not.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from pipeline.extract.numbers import read_number
+from pipeline.health import bad_glyphs
+from pipeline.ocr import OcrLine
+from pipeline.textnorm import nfkc
+
+# Both sources read the same text independently.
+CONF_AGREE = 0.99
+# OCR alone: a cell whose least certain character is at least OCR_SURE is trusted (measured
+# on the scan eval set: below it, misreadings concentrate); otherwise it goes to review.
+OCR_SURE = 0.9
+CONF_OCR_SURE = 0.95
+CONF_OCR_UNSURE = 0.6
+# Sources disagree and OCR is sure of each character it reads differently: OCR, accepted.
+CONF_OCR_OVER_LAYER = 0.92
+# Disagreement nobody can settle from the cell alone: review.
+CONF_UNSETTLED = 0.5
+CONF_BROKEN = 0.3
+
+# The recogniser is systematically unsure of ≥ and ≤ in this type (its runner-up is a blank
+# or '>'), yet reads them right; below this it is a guess.
+_SURE_FOR = {"≥": 0.3, "≤": 0.3}
+
+_NUMERIC_LIKE = re.compile(r"^[-+]?[\dOolISB.,，%]*\d[\dOolISB.,，%]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class OcrText:
+    """A cell's OCR reading in compact form (no spaces, NFKC) with one probability per char."""
+
+    text: str
+    probs: tuple[float, ...]
+    dropped: bool = False  # the recogniser skipped a glyph somewhere in the cell
+
+    @property
+    def low(self) -> float:
+        return min(self.probs, default=1.0)
+
+    def sure(self, start: int = 0, end: int | None = None) -> bool:
+        """Every character in [start, end) read with its required probability."""
+        stop = len(self.text) if end is None else end
+        if self.dropped:
+            return False
+        return all(
+            self.probs[i] >= _SURE_FOR.get(self.text[i], OCR_SURE) for i in range(start, stop)
+        )
+
+
+def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
+    """Compact text of a cell's OCR lines, top to bottom, keeping per-character probabilities."""
+    chars: list[str] = []
+    probs: list[float] = []
+    for line in lines:
+        for i, c in enumerate(line.text):
+            p = line.probs[i] if i < len(line.probs) else line.low
+            for n in nfkc(c):
+                if not n.isspace():
+                    chars.append(n)
+                    probs.append(p)
+    return OcrText("".join(chars), tuple(probs), any(line.dropped for line in lines))
+
+
+def compact_text(text: str) -> str:
+    """A text layer's cell text in the same compact form."""
+    return "".join(c for c in nfkc(text) if not c.isspace())
+
+
+def ocr_confidence(ocr: OcrText) -> float:
+    """Confidence of an OCR reading with no other source."""
+    if not ocr.text:
+        return 1.0
+    if bad_glyphs(ocr.text) or not format_ok(ocr.text):
+        return CONF_BROKEN
+    return CONF_OCR_SURE if ocr.sure() else CONF_OCR_UNSURE
+
+
+def numeric_like(text: str) -> bool:
+    """Text that is meant to be a number (possibly misread: 'O.00', '6l.5')."""
+    return bool(_NUMERIC_LIKE.match(text))
+
+
+def format_ok(text: str) -> bool:
+    """No impossible glyph, brackets paired, and a number-like cell parses as a number."""
+    if bad_glyphs(text):
+        return False
+    # A cell holds whole texts: a bracket without its partner is a lost glyph.
+    if text.count("(") != text.count(")"):
+        return False
+    return not numeric_like(text) or read_number(text).ok
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """Which source a cell's text comes from, how sure, and why."""
+
+    source: str  # ocr | text_layer
+    confidence: float
+    note: str = ""
+
+    @property
+    def disagreement(self) -> bool:
+        return bool(self.note)
+
+
+def decide(layer: str | None, ocr: OcrText) -> Decision:
+    """Arbitrate one cell: `layer` is the text layer's compact text (None: there is none)."""
+    if layer is None:
+        return Decision("ocr", ocr_confidence(ocr))
+    if layer == ocr.text:
+        return Decision("text_layer", CONF_AGREE)
+    if not ocr.text:
+        return Decision("text_layer", CONF_UNSETTLED, "OCR sees no text")
+    if not layer:
+        return Decision("ocr", min(ocr_confidence(ocr), CONF_UNSETTLED), "text layer is empty")
+    ok_o, ok_l = format_ok(ocr.text), format_ok(layer)
+    if ok_o and not ok_l:
+        # 'O.00', '匚作部': the layer is wrong by format; OCR stands on its own.
+        return Decision("ocr", ocr_confidence(ocr), "text layer breaks the format")
+    if ok_l and not ok_o:
+        return Decision("text_layer", CONF_UNSETTLED, "OCR breaks the format")
+    if not ok_o:
+        return Decision("ocr", CONF_BROKEN, "neither reading fits the format")
+    sure = _sure_of_differences(layer, ocr)
+    if sure:
+        return Decision("ocr", CONF_OCR_OVER_LAYER, "OCR is sure where they differ")
+    return Decision("ocr", CONF_UNSETTLED, "sources disagree")
+
+
+def _sure_of_differences(layer: str, ocr: OcrText) -> bool:
+    """OCR read every character where it differs from the layer with confidence, and dropped none."""
+    ops = difflib.SequenceMatcher(None, layer, ocr.text, autojunk=False).get_opcodes()
+    for tag, _i1, _i2, j1, j2 in ops:
+        if tag == "equal":
+            continue
+        if tag == "delete":
+            return False  # the layer has characters OCR did not see: a drop we cannot judge
+        if not ocr.sure(j1, j2):
+            return False
+    return True

@@ -1,0 +1,133 @@
+"""One document through the LLM: a request per project (bounded concurrency), then reconcile."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pipeline.checks import check_project
+from pipeline.extract.llm import (
+    LLMExtractor,
+    LLMOutcome,
+    ProjectRequest,
+    describe_failure,
+    prompt_info,
+    schema_sha,
+)
+from pipeline.llm.cache import LLMCache
+from pipeline.llm.gridtext import project_grid
+from pipeline.llm.ledger import Ledger
+from pipeline.llm.settings import LLMSettings
+from pipeline.models import DocumentLayout, ExtractionResult
+from pipeline.reconcile import reconcile_failed, reconcile_pair
+from schemas import DocumentResult, ProjectResult
+
+
+def settings_record(settings: LLMSettings) -> dict[str, Any]:
+    """What is recorded about the settings: never the key."""
+    return {
+        "model": settings.model,
+        "base_url_host": settings.host,
+        "mode": settings.mode,
+        "vision": settings.vision,
+        "prompts": prompt_info(),
+        "schema_sha256": schema_sha(),
+        "temperature": settings.temperature,
+        "max_repair_rounds": settings.max_repair_rounds,
+        "max_tokens_per_document": settings.max_tokens_per_document,
+        "replay_only": settings.replay_only,
+        "cache": settings.cache_dir if settings.cache else None,
+        "currency": settings.currency,
+        "price_per_mtok": (
+            {"input": p.input, "output": p.output} if (p := settings.price()) else None
+        ),
+    }
+
+
+def reconstruct_document(
+    pdf: Path,
+    layout: DocumentLayout,
+    extraction: ExtractionResult,
+    settings: LLMSettings,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[list[ProjectResult], dict[str, Any]]:
+    """Each project found by the layout reader, reconstructed by the LLM and reconciled."""
+    cache = LLMCache(
+        Path(settings.cache_dir) if settings.cache else None, replay_only=settings.replay_only
+    )
+    ledger = Ledger(settings.max_tokens_per_document, settings.price())
+    extractor = LLMExtractor(settings, cache, ledger, sleep=sleep)
+    requests = [
+        ProjectRequest(i, project_grid(layout, c), pdf, c)
+        for i, c in enumerate(extraction.candidates)
+    ]
+
+    def run(req: ProjectRequest) -> LLMOutcome:
+        try:
+            return extractor.reconstruct(req)
+        except Exception as exc:  # e.g. a page that will not render: this project only
+            failure, kind = describe_failure(exc)
+            return LLMOutcome(req.index, None, [], failure=failure, failure_kind=kind)
+
+    try:
+        if settings.concurrency > 1 and len(requests) > 1:
+            with ThreadPoolExecutor(max_workers=settings.concurrency) as pool:
+                outcomes = list(pool.map(run, requests))
+        else:
+            outcomes = [run(r) for r in requests]
+    finally:
+        extractor.close()
+
+    results: list[ProjectResult] = []
+    project_records = []
+    for cand, outcome in zip(extraction.candidates, outcomes, strict=True):
+        if outcome.candidate is not None:
+            result = reconcile_pair(
+                cand, outcome.candidate, independent=settings.vision, notes=outcome.notes
+            )
+        else:
+            result = reconcile_failed(
+                cand, check_project(cand.project, cand.printed), outcome.failure
+            )
+        results.append(result)
+        project_records.append(
+            {"name": cand.project.name, **outcome.record(), **ledger.project_summary(outcome.index)}
+        )
+    info = settings_record(settings) | ledger.summary()
+    info["projects"] = project_records
+    return results, info
+
+
+def summary_line(results: list[DocumentResult]) -> str:
+    """One line for the end of a run: requests, cache hits, tokens, cost, token caps hit."""
+    infos = [r.llm for r in results if r.llm]
+    model = str(infos[0].get("model", "")) if infos else ""
+
+    def num(info: dict[str, object], *keys: str) -> float:
+        value: object = info
+        for k in keys:
+            value = value.get(k, 0) if isinstance(value, dict) else 0
+        return float(value) if isinstance(value, int | float) else 0.0
+
+    sent = sum(num(i, "requests_sent") for i in infos)
+    hits = sum(num(i, "cache_hits") for i in infos)
+    prompt = sum(num(i, "tokens", "prompt") for i in infos)
+    completion = sum(num(i, "tokens", "completion") for i in infos)
+    costs = [i.get("cost") for i in infos]
+    currency = str(infos[0].get("currency", "")) if infos else ""
+    if costs and all(isinstance(c, int | float) for c in costs):
+        cost = f"cost {sum(float(c) for c in costs if isinstance(c, int | float)):.4f} {currency}"
+    else:
+        cost = f"cost unknown (no price for {model!r} in [llm.prices])"
+    capped = sum(1 for i in infos if i.get("budget_exhausted"))
+    line = (
+        f"LLM {model}: {int(sent)} request(s) sent, {int(hits)} answered from the cache; "
+        f"{int(prompt + completion)} tokens ({int(prompt)} prompt, {int(completion)} "
+        f"completion); {cost}"
+    )
+    if capped:
+        line += f"; {capped} document(s) hit the token cap"
+    return line

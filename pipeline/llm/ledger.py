@@ -1,0 +1,113 @@
+"""Token and cost ledger: every call (retries and re-asks included), per project and document.
+
+Replayed calls count toward the per-document token cap (so a replay ends where the recorded
+run ended) but cost nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from pipeline.llm.settings import Price
+
+
+class BudgetExceeded(RuntimeError):
+    """The document's token cap is reached: no further request is sent."""
+
+
+@dataclass
+class CallRecord:
+    """One chat-completions call as the ledger sees it."""
+
+    project: int
+    round: int
+    attempt: int
+    cached: bool
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    transient_retries: int = 0
+    waits: list[float] = field(default_factory=list)
+    retry_after: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    key: str = ""
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+def _tokens(calls: list[CallRecord]) -> dict[str, int]:
+    p = sum(c.prompt_tokens for c in calls)
+    c_ = sum(c.completion_tokens for c in calls)
+    return {"prompt": p, "completion": c_, "total": p + c_}
+
+
+class Ledger:
+    """Thread-safe record of one document's LLM calls, with the token cap."""
+
+    def __init__(self, cap: int, price: Price | None) -> None:
+        self.cap = cap
+        self.price = price
+        self.calls: list[CallRecord] = []
+        self.budget_exhausted = False
+        self._lock = threading.Lock()
+
+    def used(self) -> int:
+        """Tokens used so far by the document (fresh and replayed)."""
+        with self._lock:
+            return sum(c.total_tokens for c in self.calls)
+
+    def check_budget(self) -> None:
+        """Raise BudgetExceeded instead of sending another request past the cap."""
+        used = self.used()
+        if used >= self.cap:
+            self.budget_exhausted = True
+            raise BudgetExceeded(
+                f"token cap reached: {used} of {self.cap} tokens used by this document"
+            )
+
+    def add(self, record: CallRecord) -> None:
+        """Record one call."""
+        with self._lock:
+            self.calls.append(record)
+
+    def cost(self, calls: list[CallRecord]) -> float | None:
+        """Cost of the fresh (not replayed) calls; None without a price for the model."""
+        if self.price is None:
+            return None
+        fresh = [c for c in calls if not c.cached]
+        p = sum(c.prompt_tokens for c in fresh)
+        c_ = sum(c.completion_tokens for c in fresh)
+        return round((p * self.price.input + c_ * self.price.output) / 1_000_000, 6)
+
+    def project_summary(self, project: int) -> dict[str, Any]:
+        """Tokens, calls, cost of one project."""
+        with self._lock:
+            calls = [c for c in self.calls if c.project == project]
+        return {
+            "calls": len(calls),
+            "cache_hits": sum(c.cached for c in calls),
+            "transient_retries": sum(c.transient_retries for c in calls),
+            "tokens": _tokens(calls),
+            "cost": self.cost(calls),
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """Document totals plus every call."""
+        with self._lock:
+            calls = list(self.calls)
+        fresh = [c for c in calls if not c.cached]
+        return {
+            "calls": len(calls),
+            "requests_sent": len(fresh),
+            "cache_hits": len(calls) - len(fresh),
+            "transient_retries": sum(c.transient_retries for c in calls),
+            "tokens": _tokens(calls),
+            "tokens_fresh": _tokens(fresh),
+            "cost": self.cost(calls),
+            "budget_exhausted": self.budget_exhausted,
+            "call_log": [asdict(c) | {"total_tokens": c.total_tokens} for c in calls],
+        }

@@ -1,0 +1,358 @@
+"""OCR of page regions with RapidOCR's recogniser: the only module that runs the OCR models.
+
+The table grid is known from the image's ruling lines, so there is no need for RapidOCR's
+text detector (the slow half of a whole-page run, and it returns lines, not cells: wrapped
+cells split and side-by-side cells interleave). Each cell is cut into text lines by a
+horizontal ink projection and only the recogniser runs, on the line crops. Text outside the
+tables (the title) is found the same way on the rest of the page.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import unicodedata
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pipeline.imagelines import PageImage
+from pipeline.models import BBox, Char
+
+_engines: dict[int, Any] = {}
+_DASH_PROB = 0.99
+_BATCH = 6  # larger batches pad more than they save
+_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class OcrLine:
+    """One recognised text line: text, per-character probabilities and box (points)."""
+
+    text: str
+    probs: tuple[float, ...]  # one per character of text
+    bbox: BBox  # ink extent, deskewed frame
+    dropped: bool = False  # ink the recogniser emitted nothing for: it skipped a glyph
+
+    @property
+    def low(self) -> float:
+        """The least certain character's probability (1.0 for an empty line)."""
+        return min(self.probs, default=1.0)
+
+
+def engine(threads: int) -> Any:
+    """The RapidOCR engine (models ship in the wheel; nothing is downloaded), one per thread count."""
+    with _lock:
+        eng = _engines.get(threads)
+        if eng is None:
+            from rapidocr_onnxruntime import RapidOCR
+
+            eng = RapidOCR(
+                intra_op_num_threads=threads,
+                inter_op_num_threads=1,
+                use_det=False,
+                use_cls=False,
+            )
+            _engines[threads] = eng
+        return eng
+
+
+def _text_ink(img: PageImage) -> np.ndarray:
+    """Ink without the ruling lines and without isolated specks."""
+    k_h = max(15, int(img.dpi * 0.2))
+    k_v = max(15, int(img.dpi * 0.15))
+    horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (k_h, 1))
+    vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, k_v))
+    rules = cv2.bitwise_or(
+        cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, horizontal),
+        cv2.morphologyEx(img.ink, cv2.MORPH_OPEN, vertical),
+    )
+    rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
+    text = cv2.bitwise_and(img.ink, cv2.bitwise_not(rules))
+    return cv2.morphologyEx(text, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+
+
+def _spans(profile: np.ndarray, gap: int) -> list[tuple[int, int]]:
+    """Runs of non-zero entries, joining runs separated by at most `gap` zeros."""
+    on = np.flatnonzero(profile > 0)
+    if on.size == 0:
+        return []
+    breaks = np.flatnonzero(np.diff(on) > gap + 1)
+    starts = np.concatenate(([on[0]], on[breaks + 1]))
+    ends = np.concatenate((on[breaks], [on[-1]])) + 1
+    return [(int(a), int(b)) for a, b in zip(starts, ends, strict=True)]
+
+
+@dataclass(slots=True)
+class _Band:
+    region: int
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+
+
+def _bands(ink: np.ndarray, box: tuple[int, int, int, int], region: int, dpi: int) -> list[_Band]:
+    """Text lines inside one pixel box: horizontal projection, then the ink's extent."""
+    x0, y0, x1, y1 = box
+    sub = ink[y0:y1, x0:x1]
+    if sub.size == 0:
+        return []
+    min_ink = max(6, int(14 * (dpi / 200) ** 2))
+    out: list[_Band] = []
+    for a, b in _spans(sub.sum(axis=1), gap=max(1, dpi // 150)):
+        row = sub[a:b]
+        height = b - a
+        # Pieces further apart than a few character heights are separate texts (or specks).
+        pieces = [
+            (c0, c1)
+            for c0, c1 in _spans(row.sum(axis=0), gap=max(3 * height, int(dpi * 0.12)))
+            if int(np.count_nonzero(row[:, c0:c1])) >= min_ink
+        ]
+        if pieces:
+            out.append(_Band(region, x0 + pieces[0][0], y0 + a, x0 + pieces[-1][1], y0 + b))
+    return out
+
+
+def _line_height(bands: list[_Band], dpi: int) -> int:
+    heights = sorted(b.y1 - b.y0 for b in bands if b.y1 - b.y0 > 4)
+    return heights[len(heights) // 2] if heights else int(dpi * 0.13)
+
+
+def _merge_short(bands: list[_Band], line_h: int) -> list[_Band]:
+    """A line whose characters have a blank row across them (分值 in a faint scan) comes out
+    as two short bands: join neighbours of one region that together are one line high."""
+    out: list[_Band] = []
+    for b in sorted(bands, key=lambda b: (b.region, b.y0)):
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.region == b.region
+            and b.y0 - prev.y1 <= 0.3 * line_h
+            and b.y1 - prev.y0 <= 1.25 * line_h
+            and min(b.x1, prev.x1) > max(b.x0, prev.x0)
+        ):
+            out[-1] = _Band(b.region, min(b.x0, prev.x0), prev.y0, max(b.x1, prev.x1), b.y1)
+        else:
+            out.append(b)
+    return out
+
+
+def _split_tall(bands: list[_Band], ink: np.ndarray, line_h: int) -> list[_Band]:
+    """Two lines whose ink touches form one tall band: cut it at its thinnest row."""
+    out: list[_Band] = []
+    todo = list(bands)
+    while todo:
+        b = todo.pop(0)
+        h = b.y1 - b.y0
+        if h < 1.7 * line_h:
+            out.append(b)
+            continue
+        prof = np.count_nonzero(ink[b.y0 : b.y1, b.x0 : b.x1], axis=1)
+        lo, hi = int(0.6 * line_h), h - int(0.6 * line_h)
+        cut = b.y0 + lo + int(np.argmin(prof[lo:hi])) if hi > lo else b.y0 + h // 2
+        todo[:0] = [_Band(b.region, b.x0, b.y0, b.x1, cut), _Band(b.region, b.x0, cut, b.x1, b.y1)]
+    return out
+
+
+def _is_dash(img: PageImage, b: _Band, line_h: int) -> bool:
+    """A lone short bar at mid-height: the '-' these reports print for null. The recogniser
+    reads a dash cut out alone poorly ('.', '·', '一'), its shape is unambiguous."""
+    h, w = b.y1 - b.y0, b.x1 - b.x0
+    if not (h <= 0.35 * line_h and 1.2 * h <= w <= 1.3 * line_h):
+        return False
+    n, _, stats, _ = cv2.connectedComponentsWithStats(img.ink[b.y0 : b.y1, b.x0 : b.x1])
+    return n == 2 and stats[1][4] >= 0.6 * h * w
+
+
+def _crop(img: PageImage, b: _Band, line_h: int) -> tuple[np.ndarray, int]:
+    """The line's image with a margin (BGR, as the recogniser wants it) and its left edge."""
+    h = b.y1 - b.y0
+    # A short band (a dash, a row of dots) gets the height of a normal line around it.
+    half = max(h, line_h) / 2 + max(3, int(0.25 * max(h, line_h)))
+    cy = (b.y0 + b.y1) / 2
+    ya, yb = max(0, int(cy - half)), min(img.gray.shape[0], int(cy + half + 1))
+    m = max(3, int(0.25 * line_h))
+    xa, xb = max(0, b.x0 - m), min(img.gray.shape[1], b.x1 + m)
+    return cv2.cvtColor(img.gray[ya:yb, xa:xb], cv2.COLOR_GRAY2BGR), xa
+
+
+@dataclass(frozen=True, slots=True)
+class _Rec:
+    text: str
+    probs: tuple[float, ...]
+    xs: tuple[float, ...]  # each character's position in the crop, pixels
+
+
+def _recognize(crops: list[np.ndarray], threads: int) -> list[_Rec]:
+    """Text, per-character probabilities and positions of each line crop (RapidOCR's recogniser)."""
+    if not crops:
+        return []
+    rec = engine(threads).text_rec
+    alphabet: list[str] = rec.postprocess_op.character
+    folded = _folded(alphabet)
+    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
+    order = np.argsort(ratios)
+    out: list[_Rec] = [_Rec("", (), ())] * len(crops)
+    _, img_h, img_w = rec.rec_image_shape
+    for start in range(0, len(crops), _BATCH):
+        idx = order[start : start + _BATCH]
+        widest = max([img_w / img_h, *(ratios[i] for i in idx)])
+        batch = np.concatenate([rec.resize_norm_img(crops[i], widest)[np.newaxis] for i in idx])
+        preds = rec.session(batch.astype(np.float32))[0]
+        padded = int(img_h * widest)
+        for i, pred in zip(idx, preds, strict=True):
+            text, probs, steps = _decode(pred, alphabet, folded)
+            # Step t covers input columns [t, t+1) * padded / T; the crop fills `used` of them.
+            used = min(padded, math.ceil(img_h * ratios[i]))
+            k = padded / len(pred) * crops[i].shape[1] / max(1, used)
+            out[int(i)] = _Rec(text, probs, tuple((t + 0.5) * k for t in steps))
+    return out
+
+
+def _folded(alphabet: list[str]) -> np.ndarray:
+    """Class index -> index of its NFKC-folded representative (blank stays 0)."""
+    first: dict[str, int] = {}
+    rep = np.arange(len(alphabet))
+    for i, ch in enumerate(alphabet):
+        if i == 0:
+            continue
+        key = unicodedata.normalize("NFKC", ch)
+        rep[i] = first.setdefault(key, i)
+    return rep
+
+
+def _decode(
+    pred: np.ndarray, alphabet: list[str], folded: np.ndarray
+) -> tuple[str, tuple[float, ...], tuple[int, ...]]:
+    """Greedy CTC decoding, with each character's probability against its strongest rival.
+
+    The probability sums every candidate NFKC folds to the same text (the model often splits
+    '(' and '（', which is no doubt here) and is taken relative to the best different
+    character, not to the blank: the blank's share says where a glyph ends, not which it is.
+    """
+    best = pred.argmax(axis=1)
+    text: list[str] = []
+    probs: list[float] = []
+    steps: list[int] = []
+    prev = 0
+    for t, k in enumerate(best):
+        k = int(k)
+        if k != 0 and k != prev:
+            text.append(alphabet[k])
+            same = folded == folded[k]
+            p = float(pred[t][same].sum())
+            # The strongest different character (blank aside: an emitted glyph is there).
+            other = pred[t].copy()
+            other[same] = 0.0
+            other[0] = 0.0
+            probs.append(p / (p + float(other.max())))
+            steps.append(t)
+        prev = k
+    return "".join(text), tuple(probs), tuple(steps)
+
+
+def _unread_ink(ink: np.ndarray, b: _Band, xs: list[float], line_h: int) -> bool:
+    """Ink in the line with no recognised character near it: a dropped glyph (often a
+    leading ≥ the recogniser skips with full confidence in the rest)."""
+    row = ink[b.y0 : b.y1, b.x0 : b.x1]
+    # A character is emitted within its own ink, give or take a CTC step (~1/4 line height).
+    tol = 0.35 * line_h
+    min_ink = max(6, line_h // 2)
+    for c0, c1 in _spans(row.sum(axis=0), gap=1):
+        if int(np.count_nonzero(row[:, c0:c1])) < min_ink:
+            continue
+        if not any(c0 - tol <= x <= c1 + tol for x in xs):
+            return True
+    return False
+
+
+def _read_bands(
+    img: PageImage, ink: np.ndarray, bands: list[_Band], line_h: int, threads: int
+) -> list[tuple[_Band, OcrLine]]:
+    dashes = [_is_dash(img, b, line_h) for b in bands]
+    todo = [b for b, dash in zip(bands, dashes, strict=True) if not dash]
+    crops = [_crop(img, b, line_h) for b in todo]
+    recognized = iter(zip(crops, _recognize([c for c, _ in crops], threads), strict=True))
+    s = 1.0 / img.scale
+    out = []
+    for b, dash in zip(bands, dashes, strict=True):
+        if dash:
+            out.append((b, OcrLine("-", (_DASH_PROB,), (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s))))
+            continue
+        (_, left), rec = next(recognized)
+        keep = [
+            i for i, c in enumerate(rec.text) if not (c.isspace() and i in (0, len(rec.text) - 1))
+        ]
+        text = "".join(rec.text[i] for i in keep)
+        if not text.strip():
+            continue
+        probs = tuple(rec.probs[i] for i in keep)
+        # Positions relative to the band's own left edge.
+        xs = [rec.xs[i] + left - b.x0 for i in range(len(rec.text))]
+        dropped = _unread_ink(ink, b, xs, line_h)
+        box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
+        out.append((b, OcrLine(text, probs, box, dropped)))
+    return out
+
+
+def _px(img: PageImage, bbox: BBox, inset: int = 0) -> tuple[int, int, int, int]:
+    k = img.scale
+    h, w = img.ink.shape
+    return (
+        max(0, int(bbox[0] * k) + inset),
+        max(0, int(bbox[1] * k) + inset),
+        min(w, int(bbox[2] * k) - inset),
+        min(h, int(bbox[3] * k) - inset),
+    )
+
+
+def read_regions(img: PageImage, regions: list[BBox], threads: int = 2) -> list[list[OcrLine]]:
+    """The text lines of each region (a table cell, in points), top to bottom."""
+    ink = _text_ink(img)
+    bands: list[_Band] = []
+    for i, box in enumerate(regions):
+        bands += _bands(ink, _px(img, box, inset=2), i, img.dpi)
+    line_h = _line_height(bands, img.dpi)
+    bands = _split_tall(_merge_short(bands, line_h), ink, line_h)
+    out: list[list[OcrLine]] = [[] for _ in regions]
+    for band, line in _read_bands(img, ink, bands, line_h, threads):
+        out[band.region].append(line)
+    for lines in out:
+        lines.sort(key=lambda ln: ln.bbox[1])
+    return out
+
+
+def read_outside(img: PageImage, exclude: list[BBox], threads: int = 2) -> list[OcrLine]:
+    """Text lines of the page outside the given boxes (titles, headings, page numbers)."""
+    ink = _text_ink(img).copy()
+    for box in exclude:
+        x0, y0, x1, y1 = _px(img, box, inset=-3)
+        ink[y0:y1, x0:x1] = 0
+    bands: list[_Band] = []
+    h, w = ink.shape
+    for band in _bands(ink, (0, 0, w, h), 0, img.dpi):
+        # A full-width band may hold several texts side by side: split at wide gaps.
+        row = ink[band.y0 : band.y1, band.x0 : band.x1]
+        gap = max(3 * (band.y1 - band.y0), int(img.dpi * 0.12))
+        for c0, c1 in _spans(row.sum(axis=0), gap=gap):
+            bands.append(_Band(0, band.x0 + c0, band.y0, band.x0 + c1, band.y1))
+    line_h = _line_height(bands, img.dpi)
+    bands = _split_tall(bands, ink, line_h)
+    return [line for _, line in _read_bands(img, ink, bands, line_h, threads)]
+
+
+def line_chars(line: OcrLine, score: float) -> list[Char]:
+    """Characters of an OCR line, its box split evenly, each carrying `score`."""
+    x0, y0, x1, y1 = line.bbox
+    n = len(line.text)
+    if n == 0:
+        return []
+    w = (x1 - x0) / n
+    size = max(1.0, y1 - y0)
+    return [
+        Char(c, x0 + i * w, y0, x0 + (i + 1) * w, y1, size, False, score)
+        for i, c in enumerate(line.text)
+    ]

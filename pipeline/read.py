@@ -1,0 +1,208 @@
+"""Pages as the layout stage should see them: the text layer where it can be believed, OCR where not.
+
+A clean digital page is read from its text layer alone (no rendering, no OCR). A scan is read
+from its image: ruling lines from imagelines, cell text from OCR. A hidden (OCR) text layer
+over an image, and digital cells with impossible glyphs, are checked cell by cell against OCR
+of the same region (pipeline/arbitrate.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import fitz
+
+from pipeline.arbitrate import CONF_UNSETTLED, Decision, compact_text, decide, ocr_text
+from pipeline.health import VERDICT_SUSPECT, diagnose, suspect_cell
+from pipeline.layout import page_tables
+from pipeline.models import BBox, Cell, Char, PageContent, Reading, TextLayer
+from pipeline.render import read_page
+from schemas import PageHealth
+
+if TYPE_CHECKING:
+    from pipeline.imagelines import PageImage
+    from pipeline.ocr import OcrLine
+
+OCR_MODES = ("auto", "off", "always")
+# Hidden-layer text outside the tables (titles) is not checked by OCR; it never feeds a field.
+_CONF_UNCHECKED_LAYER = 0.4
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """ocr: auto (scans and suspect cells only) | off | always; rendering DPI; OCR threads."""
+
+    ocr: str = "auto"
+    dpi: int = 200
+    threads: int = 2
+
+    def __post_init__(self) -> None:
+        if self.ocr not in OCR_MODES:
+            raise ValueError(f"ocr must be one of {OCR_MODES}, not {self.ocr!r}")
+
+
+def read_document(
+    doc: fitz.Document, options: ReadOptions | None = None
+) -> tuple[list[PageContent], list[PageHealth]]:
+    """Every page, read from the source that can be believed, with its health verdict."""
+    opts = options or ReadOptions()
+    pages: list[PageContent] = []
+    health: list[PageHealth] = []
+    for page in doc:
+        content, h = read_checked(page, opts)
+        pages.append(content)
+        health.append(h)
+    return pages, health
+
+
+def read_checked(page: fitz.Page, opts: ReadOptions) -> tuple[PageContent, PageHealth]:
+    """One page: its text layer, replaced or checked by OCR where it cannot be believed."""
+    content = read_page(page)
+    tables, _ = page_tables(content)
+    verdict, problems = diagnose(content, tables)
+    layer = content.text_layer
+    scanned = layer is TextLayer.none and content.image_coverage > 0.3
+    suspect = [c for t in tables for c in t.cells if suspect_cell(c)]
+    if opts.ocr == "off" or (
+        opts.ocr == "auto" and not scanned and layer is TextLayer.digital and not suspect
+    ):
+        return content, PageHealth(
+            page=content.number, text_layer=layer.value, verdict=verdict, problems=problems
+        )
+    if scanned or layer is TextLayer.invisible:
+        content = _read_image_page(page, content, opts)
+    elif layer is TextLayer.digital:
+        cells = [c for t in tables for c in t.cells] if opts.ocr == "always" else suspect
+        content = _recheck_cells(page, content, cells, opts)
+    disagree = sum(1 for r in content.readings if r.source == "ocr")
+    if disagree and layer is not TextLayer.none:
+        problems.append(f"text layer disagrees with OCR in {disagree} cells")
+        if verdict == "ok":
+            verdict = VERDICT_SUSPECT
+    return content, PageHealth(
+        page=content.number,
+        text_layer=layer.value,
+        verdict=verdict,
+        read_with=content.read_with,
+        problems=problems,
+    )
+
+
+def _image(page: fitz.Page, content: PageContent, opts: ReadOptions, deskew: bool) -> PageImage:
+    from pipeline.imagelines import prepare
+    from pipeline.page_image import render_gray
+
+    gray = render_gray(page, opts.dpi)
+    return prepare(gray, opts.dpi, content.width, content.height, deskew=deskew)
+
+
+def _inside(ch: Char, box: BBox) -> bool:
+    cx, cy = (ch.x0 + ch.x1) / 2, (ch.y0 + ch.y1) / 2
+    return box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+
+
+def _with_score(chars: list[Char], score: float) -> list[Char]:
+    return [replace(c, score=score) for c in chars]
+
+
+def _arbitrate_cells(
+    cells: list[Cell],
+    layer_chars: list[list[Char]] | None,
+    lines_per_cell: list[list[OcrLine]],
+) -> tuple[list[Char], list[Reading]]:
+    """Chars of each cell from the chosen source, and the readings where sources disagree."""
+    from pipeline.ocr import line_chars
+
+    chars: list[Char] = []
+    readings: list[Reading] = []
+    for k, (cell, lines) in enumerate(zip(cells, lines_per_cell, strict=True)):
+        ocr = ocr_text(lines)
+        mine = layer_chars[k] if layer_chars is not None else None
+        layer_text = compact_text(cell.text) if mine is not None else None
+        d: Decision = decide(layer_text, ocr)
+        if d.source == "ocr":
+            for line in lines:
+                chars += line_chars(line, d.confidence)
+        else:
+            chars += _with_score(mine or [], d.confidence)
+        if d.disagreement and layer_text is not None:
+            readings += [
+                Reading("text_layer", layer_text, _layer_conf(d), cell.bbox, d.source != "ocr"),
+                Reading("ocr", ocr.text, round(ocr.low, 3), cell.bbox, d.source == "ocr"),
+            ]
+    return chars, readings
+
+
+def _layer_conf(d: Decision) -> float:
+    return d.confidence if d.source == "text_layer" else CONF_UNSETTLED
+
+
+def _read_image_page(page: fitz.Page, content: PageContent, opts: ReadOptions) -> PageContent:
+    """A scan or a hidden-layer page: grid from the image, cell text from OCR (and the layer)."""
+    from pipeline.imagelines import ruling_segments
+    from pipeline.ocr import line_chars, read_outside, read_regions
+
+    img = _image(page, content, opts, deskew=True)
+    segments = ruling_segments(img)
+    hidden = content.text_layer is TextLayer.invisible
+    layer_chars: list[Char] = []
+    if hidden:
+        for ch in content.chars:
+            if ch.c.isspace():
+                continue
+            x, y = img.deskew_point((ch.x0 + ch.x1) / 2, (ch.y0 + ch.y1) / 2)
+            hw, hh = (ch.x1 - ch.x0) / 2, (ch.y1 - ch.y0) / 2
+            layer_chars.append(replace(ch, x0=x - hw, y0=y - hh, x1=x + hw, y1=y + hh))
+    grid = PageContent(
+        number=content.number,
+        width=content.width,
+        height=content.height,
+        chars=layer_chars,
+        segments=segments,
+        text_layer=content.text_layer,
+        image_coverage=content.image_coverage,
+    )
+    tables, _ = page_tables(grid)
+    cells = [c for t in tables for c in t.cells]
+    per_cell = (
+        [[ch for ch in layer_chars if _inside(ch, c.bbox)] for c in cells] if hidden else None
+    )
+    lines = read_regions(img, [c.bbox for c in cells], opts.threads)
+    chars, readings = _arbitrate_cells(cells, per_cell, lines)
+    boxes = [t.bbox for t in tables]
+    if hidden:
+        outside = [ch for ch in layer_chars if not any(_inside(ch, b) for b in boxes)]
+        chars += _with_score(outside, _CONF_UNCHECKED_LAYER)
+    else:
+        for line in read_outside(img, boxes, opts.threads):
+            chars += line_chars(line, min(line.probs, default=1.0))
+    return PageContent(
+        number=content.number,
+        width=content.width,
+        height=content.height,
+        chars=chars,
+        segments=segments,
+        text_layer=content.text_layer,
+        image_coverage=content.image_coverage,
+        read_with="text_layer+ocr" if hidden else "ocr",
+        readings=readings,
+    )
+
+
+def _recheck_cells(
+    page: fitz.Page, content: PageContent, cells: list[Cell], opts: ReadOptions
+) -> PageContent:
+    """A digital page: OCR the given cells and arbitrate each against the text layer."""
+    from pipeline.ocr import read_regions
+
+    if not cells:
+        return content
+    # The text layer's frame is the page's: the image is not deskewed.
+    img = _image(page, content, opts, deskew=False)
+    boxes = [c.bbox for c in cells]
+    per_cell = [[ch for ch in content.chars if _inside(ch, b)] for b in boxes]
+    lines = read_regions(img, boxes, opts.threads)
+    chars, readings = _arbitrate_cells(cells, per_cell, lines)
+    keep = [ch for ch in content.chars if not any(_inside(ch, b) for b in boxes)]
+    return replace(content, chars=keep + chars, read_with="text_layer+ocr", readings=readings)
