@@ -33,7 +33,7 @@ CONF_BROKEN = 0.3
 
 # The recogniser is systematically unsure of ≥ and ≤ in this type (its runner-up is a blank
 # or '>'), yet reads them right; below this it is a guess.
-_SURE_FOR = {"≥": 0.3, "≤": 0.3}
+_SURE_FOR = {"≥": 0.6, "≤": 0.6}
 
 _NUMERIC_LIKE = re.compile(r"^[-+]?[\dOolISB.,，%]*\d[\dOolISB.,，%]*$")
 

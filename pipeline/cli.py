@@ -1,4 +1,4 @@
-"""Command line: jixiao run | eval | schema | rules. Thin: the work happens in run.py and friends."""
+"""Command line: jixiao run | eval | review | schema | rules. Thin: the work happens in run.py and friends."""
 
 from __future__ import annotations
 
@@ -144,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rl = sub.add_parser("rules", help="list the checker's rules")
     rl.set_defaults(func=_cmd_rules)
+
+    from pipeline.review.cli import add_review_parser
+
+    add_review_parser(sub)
     return ap
 
 

@@ -104,6 +104,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
         return DocumentResult(
             source=source,
             sha256=sha,
+            source_path=str(path.resolve()),
             title=extraction.title,
             year=extraction.year,
             pages=n_pages,
@@ -126,6 +127,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
     return DocumentResult(
         source=source,
         sha256=sha,
+        source_path=str(path.resolve()),
         errors=[err],
         tool_version=__version__,
         seconds=round(time.perf_counter() - t0, 4),

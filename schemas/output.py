@@ -109,6 +109,7 @@ class DocumentResult(BaseModel):
 
     source: str
     sha256: str
+    source_path: str = Field(default="", description="Absolute path of the input PDF at run time.")
     title: str = ""
     year: int | None = None
     pages: int = 0

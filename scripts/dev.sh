@@ -22,6 +22,17 @@ setup() {
   fi
 }
 
+# The review app's browser tests drive Debian's chromium through Playwright (no browser download).
+browser() {
+  if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "note: install Debian's chromium (sudo apt-get install chromium) for the browser tests" >&2
+    fi
+  fi
+}
+
 cmd=${1:-help}
 shift || true
 case "$cmd" in
@@ -32,6 +43,7 @@ case "$cmd" in
     ;;
   test)
     setup
+    browser
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
     "$VENV/bin/mypy"

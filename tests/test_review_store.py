@@ -62,6 +62,7 @@ def test_store_commits_each_decision_before_returning(tmp_path: Path) -> None:
     assert rows == [("total_score", "99.0", "98.0", "typed", "bob")]
     assert mode == "wal"
     assert ev.at.endswith("Z") and ev.id == 1
+    assert store.secret("form_key") == ReviewStore(tmp_path / "review.sqlite").secret("form_key")
     again = ReviewStore(tmp_path / "review.sqlite").events("d", 0)
     assert [(e.field, e.old_value, e.new_value) for e in again] == [("total_score", 99.0, 98.0)]
 

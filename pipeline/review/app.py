@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
@@ -66,7 +65,7 @@ def create_app(ws: Workspace, reviewer: str, token: str = "") -> Flask:
     app = Flask(
         __name__, template_folder=str(here / "templates"), static_folder=str(here / "static")
     )
-    form_key = secrets.token_urlsafe(18)
+    form_key = ws.store.secret("form_key")
     app.jinja_env.filters["when"] = _when
     app.jinja_env.filters["source_label"] = lambda s: SOURCE_LABELS.get(s, s)
     app.jinja_env.globals.update(

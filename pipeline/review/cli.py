@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from pipeline.review.workspace import Workspace
 
 USAGE = """jixiao review OUT_DIR [--host 127.0.0.1] [--port 0] [--token T] [--pdfs DIR] [--reviewer NAME]
-       jixiao review export OUT_DIR [--to DIR] [--as-truth EVAL_DIR] [--reviewer NAME]"""
+       jixiao review export OUT_DIR [--to DIR] [--as-truth EVAL_DIR] [--pdfs DIR]"""
 
 
 def default_reviewer() -> str:

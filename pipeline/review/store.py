@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -143,6 +144,19 @@ class ReviewStore:
             reviewer,
             when,
         )
+
+    def secret(self, name: str) -> str:
+        """A random value made once per review database (e.g. the forms' key), kept across
+        restarts so a page left open still submits after the server comes back."""
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)",
+                (f"secret:{name}", secrets.token_urlsafe(18)),
+            )
+            row = conn.execute(
+                "SELECT value FROM meta WHERE key = ?", (f"secret:{name}",)
+            ).fetchone()
+        return str(row[0])
 
     def events(self, doc: str | None = None, project: int | None = None) -> list[Event]:
         """Decisions in the order they were made, optionally of one document or project."""
