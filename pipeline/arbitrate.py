@@ -35,7 +35,10 @@ CONF_BROKEN = 0.3
 # or '>'), yet reads them right; below this it is a guess.
 _SURE_FOR = {"≥": 0.6, "≤": 0.6}
 
-_NUMERIC_LIKE = re.compile(r"^[-+]?[\dOolISB.,，%]*\d[\dOolISB.,，%]*$")
+# Quote marks compare equal (printed reports mix straight and curly ones; so does the scorer).
+_QUOTES = str.maketrans(dict.fromkeys("“”‘’「」『』〝〞'`", '"'))
+
+_NUMERIC_LIKE = re.compile(r"^[-+]?[\dOolISB.,，:：·%]*\d[\dOolISB.,，:：·%]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +48,7 @@ class OcrText:
     text: str
     probs: tuple[float, ...]
     dropped: bool = False  # the recogniser skipped a glyph somewhere in the cell
+    lead_shape: str | None = None  # the cell's leading glyph read by its shape (≥ ≤ =)
 
     @property
     def low(self) -> float:
@@ -67,16 +71,17 @@ def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
     for line in lines:
         for i, c in enumerate(line.text):
             p = line.probs[i] if i < len(line.probs) else line.low
-            for n in nfkc(c):
+            for n in nfkc(c).translate(_QUOTES):
                 if not n.isspace():
                     chars.append(n)
                     probs.append(p)
-    return OcrText("".join(chars), tuple(probs), any(line.dropped for line in lines))
+    lead = lines[0].lead_shape if lines else None
+    return OcrText("".join(chars), tuple(probs), any(line.dropped for line in lines), lead)
 
 
 def compact_text(text: str) -> str:
     """A text layer's cell text in the same compact form."""
-    return "".join(c for c in nfkc(text) if not c.isspace())
+    return "".join(c for c in nfkc(text).translate(_QUOTES) if not c.isspace())
 
 
 def ocr_confidence(ocr: OcrText) -> float:
@@ -134,10 +139,33 @@ def decide(layer: str | None, ocr: OcrText) -> Decision:
         return Decision("text_layer", CONF_UNSETTLED, "OCR breaks the format")
     if not ok_o:
         return Decision("ocr", CONF_BROKEN, "neither reading fits the format")
-    sure = _sure_of_differences(layer, ocr)
-    if sure:
+    if _layer_has_the_operator(layer, ocr):
+        # The recogniser skipped or misread a leading ≥ that the glyph's shape and the layer
+        # both read; it is sure of the rest, which is the layer's rest.
+        return Decision("text_layer", CONF_OCR_OVER_LAYER, "OCR misread the leading operator")
+    if _sure_of_differences(layer, ocr):
         return Decision("ocr", CONF_OCR_OVER_LAYER, "OCR is sure where they differ")
+    if _only_deletions(layer, ocr.text):
+        # OCR lost characters the layer has: more likely a drop than an invented glyph.
+        return Decision("text_layer", CONF_UNSETTLED, "OCR misses characters")
     return Decision("ocr", CONF_UNSETTLED, "sources disagree")
+
+
+def _layer_has_the_operator(layer: str, ocr: OcrText) -> bool:
+    op = ocr.lead_shape
+    if op is None or not layer.startswith(op) or ocr.text.startswith(op):
+        return False
+    rest = layer[len(op) :]
+    for skip in (0, 1):  # the operator dropped, or read as another character ('2')
+        tail = OcrText(ocr.text[skip:], ocr.probs[skip:])
+        if tail.text == rest and tail.sure():
+            return True
+    return False
+
+
+def _only_deletions(layer: str, ocr: str) -> bool:
+    ops = difflib.SequenceMatcher(None, layer, ocr, autojunk=False).get_opcodes()
+    return all(tag in ("equal", "delete") for tag, *_ in ops)
 
 
 def _sure_of_differences(layer: str, ocr: OcrText) -> bool:

@@ -105,6 +105,10 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    if args.simulate_llm:
+        from pipeline.evalset.simulate_run import run_from_args
+
+        return run_from_args(args)  # exit 0 on PASS, 1 on FAIL
     from pipeline.evaluation import run_eval
 
     return run_eval(args)
@@ -136,6 +140,20 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--pdf-dir", default="", help="bundled set: where generated PDFs are kept")
     ev.add_argument("--generate", action="store_true", help="regenerate the bundled set's PDFs")
     llm_settings.add_arguments(ev)
+    sim = ev.add_argument_group("SIMULATED LLM (measures the LLM gate; no model is run)")
+    sim.add_argument(
+        "--simulate-llm",
+        action="store_true",
+        help="answer every project with the truth plus one injected error; report how many the gate accepts",
+    )
+    sim.add_argument(
+        "--sim-rounds", type=int, default=0, help="rounds (default: one per error type)"
+    )
+    sim.add_argument("--sim-seed", type=int, default=0, help="seed of the injected errors")
+    sim.add_argument("--sim-variants", default="digital", help="variants to simulate on")
+    sim.add_argument(
+        "--sim-mode", default="tools", choices=("tools", "json", "md_json"), help="output mode"
+    )
     ev.set_defaults(func=_cmd_eval)
 
     sch = sub.add_parser("schema", help="export the JSON Schemas of the report and output")

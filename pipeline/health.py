@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from pipeline.layout import _dedupe_line, _lines
 from pipeline.models import Cell, PageContent, Table, TextLayer
@@ -17,18 +17,15 @@ VERDICT_SUSPECT = "suspect"
 VERDICT_UNUSABLE = "unusable"
 
 
+_BAD = re.compile(
+    "[" + "".join(sorted(NEVER_PRINTED)) + r"\ue000-\uf8ff\ufffd\ud800-\udfff"
+    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+)
+
+
 def bad_glyphs(text: str) -> list[str]:
     """Characters that betray a broken text layer: replacement, private-use, control, never printed."""
-    out = set()
-    for c in text:
-        if (
-            c in NEVER_PRINTED
-            or "\ue000" <= c <= "\uf8ff"
-            or c == "\ufffd"
-            or (unicodedata.category(c) in ("Cc", "Co", "Cs", "Cn") and not c.isspace())
-        ):
-            out.add(c)
-    return sorted(out)
+    return sorted(set(_BAD.findall(text)))
 
 
 def suspect_cell(cell: Cell) -> bool:

@@ -15,11 +15,12 @@ import numpy as np
 
 from pipeline.models import Segment
 
-# Ruling lines are at least this long (points). Horizontal: longer than any stroke of 10.5 pt
-# cell text. Vertical: shorter than the lowest one-line row (~16 pt) yet longer than a
-# character's vertical stroke; text strokes are then told apart by not touching a rule.
-_H_MIN_PT = 14.0
-_V_MIN_PT = 11.0
+# Ruling lines are at least this long (points). Horizontal: longer than any stroke of an
+# 18 pt title, shorter than the narrowest column (~30 pt). Vertical: shorter than the lowest
+# one-line row (~16 pt) yet longer than a cell character's stroke; a title's vertical
+# strokes are then told apart by not ending on a horizontal rule.
+H_MIN_PT = 20.0
+V_MIN_PT = 11.0
 _TOUCH_PT = 3.0  # a vertical line's ends lie on horizontal rules within this distance
 _MAX_SKEW = 5.0  # degrees; beyond this the page is rotated, not skewed
 
@@ -126,11 +127,11 @@ def ruling_segments(img: PageImage) -> list[Segment]:
     s = 1.0 / img.scale
     hs = [
         Segment(x * s, (y + h / 2) * s, (x + w) * s, (y + h / 2) * s)
-        for x, y, w, h in _runs(img.ink, int(_H_MIN_PT * img.scale), horizontal=True)
+        for x, y, w, h in _runs(img.ink, int(H_MIN_PT * img.scale), horizontal=True)
     ]
     vs = [
         Segment((x + w / 2) * s, y * s, (x + w / 2) * s, (y + h) * s)
-        for x, y, w, h in _runs(img.ink, int(_V_MIN_PT * img.scale), horizontal=False)
+        for x, y, w, h in _runs(img.ink, int(V_MIN_PT * img.scale), horizontal=False)
     ]
     vs = [v for v in vs if _on_rule(v.x0, v.y0, hs) and _on_rule(v.x0, v.y1, hs)]
     hs = [h for h in hs if any(_crosses(h, v) for v in vs)]

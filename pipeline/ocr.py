@@ -18,11 +18,14 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pipeline.imagelines import PageImage
+from pipeline.imagelines import H_MIN_PT, V_MIN_PT, PageImage
 from pipeline.models import BBox, Char
 
 _engines: dict[int, Any] = {}
 _DASH_PROB = 0.99
+_OPERATORS = "≥≤=><"
+_SHAPE_AGREES = 0.99  # the recogniser and the glyph's shape name the same operator
+_QUOTES = str.maketrans(dict.fromkeys("“”‘’「」『』〝〞\"'`", '"'))
 _BATCH = 6  # larger batches pad more than they save
 _lock = threading.Lock()
 
@@ -35,6 +38,7 @@ class OcrLine:
     probs: tuple[float, ...]  # one per character of text
     bbox: BBox  # ink extent, deskewed frame
     dropped: bool = False  # ink the recogniser emitted nothing for: it skipped a glyph
+    lead_shape: str | None = None  # the leading glyph read by its shape (≥ ≤ =), if it stands apart
 
     @property
     def low(self) -> float:
@@ -61,8 +65,8 @@ def engine(threads: int) -> Any:
 
 def _text_ink(img: PageImage) -> np.ndarray:
     """Ink without the ruling lines and without isolated specks."""
-    k_h = max(15, int(img.dpi * 0.2))
-    k_v = max(15, int(img.dpi * 0.15))
+    k_h = int(H_MIN_PT * img.scale)
+    k_v = int(V_MIN_PT * img.scale)
     horizontal = cv2.getStructuringElement(cv2.MORPH_RECT, (k_h, 1))
     vertical = cv2.getStructuringElement(cv2.MORPH_RECT, (1, k_v))
     rules = cv2.bitwise_or(
@@ -164,7 +168,10 @@ def _is_dash(img: PageImage, b: _Band, line_h: int) -> bool:
     if not (h <= 0.35 * line_h and 1.2 * h <= w <= 1.3 * line_h):
         return False
     n, _, stats, _ = cv2.connectedComponentsWithStats(img.ink[b.y0 : b.y1, b.x0 : b.x1])
-    return n == 2 and stats[1][4] >= 0.6 * h * w
+    if n != 2:
+        return False
+    _, _, cw, ch, area = (int(v) for v in stats[1])
+    return cw >= 1.2 * ch and area >= 0.6 * cw * ch
 
 
 def _crop(img: PageImage, b: _Band, line_h: int) -> tuple[np.ndarray, int]:
@@ -213,13 +220,15 @@ def _recognize(crops: list[np.ndarray], threads: int) -> list[_Rec]:
 
 
 def _folded(alphabet: list[str]) -> np.ndarray:
-    """Class index -> index of its NFKC-folded representative (blank stays 0)."""
+    """Class index -> index of its representative under NFKC and quote folding (blank stays 0).
+
+    Curly and straight quotes are one mark here, as in the scorer: printed reports mix them."""
     first: dict[str, int] = {}
     rep = np.arange(len(alphabet))
     for i, ch in enumerate(alphabet):
         if i == 0:
             continue
-        key = unicodedata.normalize("NFKC", ch)
+        key = unicodedata.normalize("NFKC", ch).translate(_QUOTES)
         rep[i] = first.setdefault(key, i)
     return rep
 
@@ -258,14 +267,63 @@ def _unread_ink(ink: np.ndarray, b: _Band, xs: list[float], line_h: int) -> bool
     """Ink in the line with no recognised character near it: a dropped glyph (often a
     leading ≥ the recogniser skips with full confidence in the rest)."""
     row = ink[b.y0 : b.y1, b.x0 : b.x1]
-    # A character is emitted within its own ink, give or take a CTC step (~1/4 line height).
-    tol = 0.35 * line_h
+    # CTC emits a character near its left part (give or take a step, ~1/4 line height); a
+    # CJK character's detached left component (the 讠 of 训) lies up to ~2/3 line left of it.
+    before, after = 0.35 * line_h, 0.65 * line_h
     min_ink = max(6, line_h // 2)
     for c0, c1 in _spans(row.sum(axis=0), gap=1):
         if int(np.count_nonzero(row[:, c0:c1])) < min_ink:
             continue
-        if not any(c0 - tol <= x <= c1 + tol for x in xs):
+        if not any(c0 - before <= x <= c1 + after for x in xs):
             return True
+    return False
+
+
+def _operator_shape(ink: np.ndarray, b: _Band, line_h: int) -> tuple[str | None, int]:
+    """The line's leading glyph by shape when it stands apart: '≥', '≤', '=' or None, and
+    where it ends (pixels from the band's left edge).
+
+    The recogniser reads this type's ≥ as '2' (alone, with full confidence) or skips it; the
+    shape tells them apart: an operator is shorter than the digits after it, and its top
+    stroke starts at the left (≥) or right (≤) edge, where a 2's top is a centred curve."""
+    row = ink[b.y0 : b.y1, b.x0 : b.x1] > 0
+    runs = _spans(row.sum(axis=0), gap=0)
+    if len(runs) < 2 or runs[1][0] - runs[0][1] < 2:
+        return None, 0
+    c0, c1 = runs[0]
+    glyph = row[:, c0:c1]
+    ys = np.flatnonzero(glyph.any(axis=1))
+    if ys.size == 0:
+        return None, c1
+    glyph = glyph[ys[0] : ys[-1] + 1]
+    height, width = glyph.shape
+    after = [int(np.ptp(np.flatnonzero(row[:, a:z].any(axis=1)))) + 1 for a, z in runs[1:4]]
+    if height >= 0.9 * max(after) or width < 3:
+        return None, c1
+    bars = _spans(glyph.sum(axis=1), gap=0)
+    if len(bars) == 2 and all(z - a <= 0.3 * height for a, z in bars):
+        return "=", c1
+    top = np.flatnonzero(glyph[: max(1, height // 6)].any(axis=0))
+    centre = float(top.mean()) / width
+    if centre < 0.3:
+        return "≥", c1
+    if centre > 0.6:
+        return "≤", c1
+    return None, c1
+
+
+def _check_operator(
+    shape: str | None, end: int, line_h: int, text: str, probs: list[float], xs: list[float]
+) -> bool:
+    """Compare the leading glyph's shape with what the recogniser read there. True when they
+    disagree (the line must not be trusted); agreement makes the operator sure."""
+    first = next((i for i, c in enumerate(text) if not c.isspace()), None)
+    if first is None or shape is None:
+        return False  # nothing stands apart to judge: the recogniser's word stands
+    read = text[first] if text[first] in _OPERATORS else None
+    if read is None or read != shape or xs[first] > end + 0.35 * line_h:
+        return True
+    probs[first] = max(probs[first], _SHAPE_AGREES)
     return False
 
 
@@ -289,12 +347,14 @@ def _read_bands(
         text = "".join(rec.text[i] for i in keep)
         if not text.strip():
             continue
-        probs = tuple(rec.probs[i] for i in keep)
         # Positions relative to the band's own left edge.
-        xs = [rec.xs[i] + left - b.x0 for i in range(len(rec.text))]
+        xs = [rec.xs[i] + left - b.x0 for i in keep]
+        probs = [rec.probs[i] for i in keep]
+        shape, end = _operator_shape(ink, b, line_h)
         dropped = _unread_ink(ink, b, xs, line_h)
+        dropped |= _check_operator(shape, end, line_h, text, probs, xs)
         box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
-        out.append((b, OcrLine(text, probs, box, dropped)))
+        out.append((b, OcrLine(text, tuple(probs), box, dropped, shape)))
     return out
 
 

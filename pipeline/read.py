@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import fitz
 
 from pipeline.arbitrate import CONF_UNSETTLED, Decision, compact_text, decide, ocr_text
-from pipeline.health import VERDICT_SUSPECT, diagnose, suspect_cell
+from pipeline.health import VERDICT_SUSPECT, bad_glyphs, diagnose, suspect_cell
 from pipeline.layout import page_tables
 from pipeline.models import BBox, Cell, Char, PageContent, Reading, TextLayer
 from pipeline.render import read_page
@@ -59,9 +59,14 @@ def read_document(
 def read_checked(page: fitz.Page, opts: ReadOptions) -> tuple[PageContent, PageHealth]:
     """One page: its text layer, replaced or checked by OCR where it cannot be believed."""
     content = read_page(page)
-    tables, _ = page_tables(content)
-    verdict, problems = diagnose(content, tables)
     layer = content.text_layer
+    # The grid is only needed to find suspect cells: a clean page skips it (build_layout makes
+    # it later), which keeps clean PDFs as fast as before.
+    needs_grid = opts.ocr == "always" or (
+        layer is TextLayer.digital and bool(bad_glyphs("".join(c.c for c in content.chars)))
+    )
+    tables = page_tables(content)[0] if needs_grid else []
+    verdict, problems = diagnose(content, tables)
     scanned = layer is TextLayer.none and content.image_coverage > 0.3
     suspect = [c for t in tables for c in t.cells if suspect_cell(c)]
     if opts.ocr == "off" or (

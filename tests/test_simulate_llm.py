@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
 import pytest
 
+import pipeline.llm.document as document
 from pipeline.checks import check_project
 from pipeline.evalset import simulate_llm as sim
 from pipeline.evalset.sim_server import SimulatedLLM, find_project
-from pipeline.evalset.simulate_run import LABEL, answers_for, run_simulation, table
-from pipeline.reconcile import field_values
-from schemas import Project, Severity, TruthProject, TruthReport
+from pipeline.evalset.simulate_run import (
+    LABEL,
+    add_arguments,
+    answers_for,
+    run_from_args,
+    run_simulation,
+    table,
+)
+from pipeline.models import ProjectCandidate
+from pipeline.reconcile import field_values, reconcile
+from schemas import Project, ProjectResult, Severity, TruthProject, TruthReport
 
 ROOT = Path(__file__).resolve().parent.parent
 INCONSISTENT = ROOT / "eval" / "truth" / "14_tuanshiwei_2024.json"  # project 0 breaks R5
@@ -139,15 +149,20 @@ def test_server_answers_in_the_requested_form(seed_truth: TruthReport) -> None:
         assert status == 400 and server.unmatched == 1
 
 
-def test_gate_accepts_no_injected_error(
-    tmp_path: Path, seed_truth: TruthReport, inconsistent: TruthProject
-) -> None:
-    """End to end: 3 projects x one round per error type, through HTTP, instructor, reconcile."""
+def _mini_doc(tmp_path: Path, seed_truth: TruthReport, inconsistent: TruthProject) -> Path:
     doc = seed_truth.model_copy(
         update={"projects": [seed_truth.projects[0], seed_truth.projects[3], inconsistent]}
     )
     truth_path = tmp_path / "mini.json"
     truth_path.write_text(doc.model_dump_json(by_alias=True), encoding="utf-8")
+    return truth_path
+
+
+def test_gate_accepts_no_injected_error(
+    tmp_path: Path, seed_truth: TruthReport, inconsistent: TruthProject
+) -> None:
+    """End to end: 3 projects x one round per error type, through HTTP, instructor, reconcile."""
+    truth_path = _mini_doc(tmp_path, seed_truth, inconsistent)
     report = run_simulation(
         tmp_path / "out", truths=[truth_path], pdf_dir=tmp_path / "pdf", quiet=True
     )
@@ -169,3 +184,50 @@ def test_gate_accepts_no_injected_error(
     assert len(written["outcomes"]) == total.injected
     assert (tmp_path / "out" / "simulation.txt").read_text("utf-8").startswith(LABEL)
     assert LABEL in table(report)
+
+
+def test_the_measurement_catches_a_gate_that_trusts_the_llm(
+    tmp_path: Path,
+    seed_truth: TruthReport,
+    inconsistent: TruthProject,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The gate replaced by one that believes the LLM (checker only): errors get through."""
+
+    def believe_the_llm(
+        layout: ProjectCandidate | None, llm: ProjectCandidate, **_: object
+    ) -> ProjectResult:
+        sure = llm.model_copy(update={"field_confidence": dict.fromkeys(llm.field_confidence, 1.0)})
+        return reconcile(sure, check_project(sure.project, sure.printed))
+
+    monkeypatch.setattr(document, "reconcile_pair", believe_the_llm)
+    truth_path = _mini_doc(tmp_path, seed_truth, inconsistent)
+    report = run_simulation(
+        tmp_path / "out", truths=[truth_path], pdf_dir=tmp_path / "pdf", quiet=True
+    )
+    assert not report.passed
+    assert report.by_type["narrative_truncated"].accepted >= 1  # no rule reads narratives
+    accepted = [o for o in report.outcomes if o.accepted]
+    assert all(o.status == "accepted" for o in accepted)
+    assert all(c["final"] == c["injected"] for o in accepted for c in o.changes)
+    assert "FAIL" in table(report) and "accepted: " in table(report)
+
+
+def test_command_line_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """What `jixiao eval --simulate-llm --limit 1 --sim-rounds 1` runs."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--out")
+    parser.add_argument("--limit", type=int, default=0)
+    parser.add_argument("--pdf-dir", default="")
+    add_arguments(parser)
+    flags = ["--simulate-llm", "--limit", "1", "--sim-rounds", "1", "--sim-seed", "3"]
+    args = parser.parse_args(
+        [*flags, "--out", str(tmp_path / "out"), "--pdf-dir", str(tmp_path / "pdf")]
+    )
+    assert run_from_args(args) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(LABEL) and "seed 3" in out and "PASS" in out
+    written = json.loads((tmp_path / "out" / "simulation.json").read_text("utf-8"))
+    assert (
+        written["documents"] == 1 and written["rounds"] == 1 and written["variants"] == ["digital"]
+    )

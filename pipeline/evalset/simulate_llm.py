@@ -140,7 +140,7 @@ def _in_text(
     text: str, edit: Callable[[str, random.Random], str | None], rng: random.Random
 ) -> str | None:
     """Apply a number edit to one of the numbers inside a text cell ('≥95.00(%)')."""
-    spans = [m for m in _DIGITS.finditer(text)]
+    spans = list(_DIGITS.finditer(text))
     rng.shuffle(spans)
     for m in spans:
         new = edit(m.group(0), rng)

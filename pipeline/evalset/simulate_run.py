@@ -195,8 +195,7 @@ def table(report: SimulationReport) -> str:
 def _final(project: ProjectResult, path: str) -> Recorded:
     if path == ROWS:
         return [ind.name for ind in project.indicators]
-    value = field_values(project).get(path)
-    return value
+    return field_values(project).get(path)
 
 
 def _equal(path: str, a: Recorded, b: Recorded) -> bool:
