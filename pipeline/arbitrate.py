@@ -102,8 +102,9 @@ def format_ok(text: str) -> bool:
     """No impossible glyph, brackets paired, and a number-like cell parses as a number."""
     if bad_glyphs(text):
         return False
-    # A cell holds whole texts: a bracket without its partner is a lost glyph.
-    if text.count("(") != text.count(")"):
+    # A cell holds whole texts: a bracket without its partner, or with nothing inside
+    # ('94.71()'), is a lost glyph.
+    if text.count("(") != text.count(")") or "()" in text:
         return False
     return not numeric_like(text) or read_number(text).ok
 
@@ -153,7 +154,7 @@ def decide(layer: str | None, ocr: OcrText) -> Decision:
 
 def _layer_has_the_operator(layer: str, ocr: OcrText) -> bool:
     op = ocr.lead_shape
-    if op is None or not layer.startswith(op) or ocr.text.startswith(op):
+    if op not in ("≥", "≤", "=") or not layer.startswith(op) or ocr.text.startswith(op):
         return False
     rest = layer[len(op) :]
     for skip in (0, 1):  # the operator dropped, or read as another character ('2')

@@ -72,7 +72,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {err.message}", file=sys.stderr)
         bar.step(path.name)
 
-    options = RunOptions(llm=llm if llm.enabled else None)
+    options = RunOptions(
+        ocr=args.ocr, dpi=args.dpi, threads=args.ocr_threads, llm=llm if llm.enabled else None
+    )
     results = run_batch(paths, out, options=options, jobs=args.jobs, on_done=on_done)
     projects = [p for r in results for p in r.projects]
     accepted = sum(1 for p in projects if p.status.value == "accepted")
@@ -114,6 +116,18 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return run_eval(args)
 
 
+def _add_ocr_arguments(parser: argparse.ArgumentParser) -> None:
+    g = parser.add_argument_group("OCR (scans and untrustworthy text layers)")
+    g.add_argument(
+        "--ocr",
+        choices=("auto", "off", "always"),
+        default="auto",
+        help="auto: OCR scanned pages and suspect cells only (default); off; always",
+    )
+    g.add_argument("--dpi", type=int, default=200, help="page rendering for OCR (default 200)")
+    g.add_argument("--ocr-threads", type=int, default=2, help="OCR threads (default 2)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="jixiao",
@@ -127,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="out", help="output folder (default: out)")
     run.add_argument("--jobs", type=int, default=1, help="files processed in parallel")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_ocr_arguments(run)
     llm_settings.add_arguments(run)
     run.set_defaults(func=_cmd_run)
 
@@ -139,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="bundled set: first N documents only")
     ev.add_argument("--pdf-dir", default="", help="bundled set: where generated PDFs are kept")
     ev.add_argument("--generate", action="store_true", help="regenerate the bundled set's PDFs")
+    _add_ocr_arguments(ev)
     llm_settings.add_arguments(ev)
     sim = ev.add_argument_group("SIMULATED LLM (measures the LLM gate; no model is run)")
     sim.add_argument(

@@ -75,7 +75,9 @@ def run_eval(args: argparse.Namespace) -> int:
     except SettingsError as exc:
         print(f"jixiao eval: {exc}", file=sys.stderr)
         return 2
-    options = RunOptions(llm=llm if llm.enabled else None)
+    options = RunOptions(
+        ocr=args.ocr, dpi=args.dpi, threads=args.ocr_threads, llm=llm if llm.enabled else None
+    )
     out = Path(args.out)
     if args.dir:
         cases = load_cases(Path(args.dir))

@@ -23,7 +23,8 @@ from pipeline.models import BBox, Char
 
 _engines: dict[int, Any] = {}
 _DASH_PROB = 0.99
-_OPERATORS = "≥≤=><"
+_OPERATORS = "≥≤=><+-~±"
+_SOME_OPERATOR = "op"
 _SHAPE_AGREES = 0.99  # the recogniser and the glyph's shape name the same operator
 _QUOTES = str.maketrans(dict.fromkeys("“”‘’「」『』〝〞\"'`", '"'))
 _BATCH = 6  # larger batches pad more than they save
@@ -38,7 +39,7 @@ class OcrLine:
     probs: tuple[float, ...]  # one per character of text
     bbox: BBox  # ink extent, deskewed frame
     dropped: bool = False  # ink the recogniser emitted nothing for: it skipped a glyph
-    lead_shape: str | None = None  # the leading glyph read by its shape (≥ ≤ =), if it stands apart
+    lead_shape: str | None = None  # leading glyph read by its shape (≥ ≤ = op), if it stands apart
 
     @property
     def low(self) -> float:
@@ -203,10 +204,12 @@ def _recognize(crops: list[np.ndarray], threads: int) -> list[_Rec]:
     ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
     order = np.argsort(ratios)
     out: list[_Rec] = [_Rec("", (), ())] * len(crops)
-    _, img_h, img_w = rec.rec_image_shape
+    img_h = rec.rec_image_shape[1]
     for start in range(0, len(crops), _BATCH):
         idx = order[start : start + _BATCH]
-        widest = max([img_w / img_h, *(ratios[i] for i in idx)])
+        # Pad a batch only to its own widest crop: RapidOCR pads to 320 px at least, which
+        # makes a short number cost as much as a line of text (~40% of the time).
+        widest = max([1.0, *(ratios[i] for i in idx)])
         batch = np.concatenate([rec.resize_norm_img(crops[i], widest)[np.newaxis] for i in idx])
         preds = rec.session(batch.astype(np.float32))[0]
         padded = int(img_h * widest)
@@ -280,8 +283,8 @@ def _unread_ink(ink: np.ndarray, b: _Band, xs: list[float], line_h: int) -> bool
 
 
 def _operator_shape(ink: np.ndarray, b: _Band, line_h: int) -> tuple[str | None, int]:
-    """The line's leading glyph by shape when it stands apart: '≥', '≤', '=' or None, and
-    where it ends (pixels from the band's left edge).
+    """The line's leading glyph by shape when it stands apart: '≥', '≤', '=', 'op' (some
+    operator) or None, and where it ends (pixels from the band's left edge).
 
     The recogniser reads this type's ≥ as '2' (alone, with full confidence) or skips it; the
     shape tells them apart: an operator is shorter than the digits after it, and its top
@@ -297,8 +300,14 @@ def _operator_shape(ink: np.ndarray, b: _Band, line_h: int) -> tuple[str | None,
         return None, c1
     glyph = glyph[ys[0] : ys[-1] + 1]
     height, width = glyph.shape
-    after = [int(np.ptp(np.flatnonzero(row[:, a:z].any(axis=1)))) + 1 for a, z in runs[1:4]]
-    if height >= 0.9 * max(after) or width < 3:
+    a, z = runs[1]
+    next_ys = np.flatnonzero(row[:, a:z].any(axis=1))
+    after = int(next_ys[-1] - next_ys[0]) + 1
+    # Shorter than the next glyph (a digit: ≥ is ~0.82 of it, a '1' ~0.88) and starting
+    # clearly below its top; a dash or a stroke of 一 is too flat to judge.
+    if not (0.4 * after <= height < 0.86 * after) or ys[0] - next_ys[0] < 0.12 * after:
+        return None, c1
+    if after < 0.5 * line_h or width < 3:
         return None, c1
     bars = _spans(glyph.sum(axis=1), gap=0)
     if len(bars) == 2 and all(z - a <= 0.3 * height for a, z in bars):
@@ -309,7 +318,7 @@ def _operator_shape(ink: np.ndarray, b: _Band, line_h: int) -> tuple[str | None,
         return "≥", c1
     if centre > 0.6:
         return "≤", c1
-    return None, c1
+    return _SOME_OPERATOR, c1  # an operator by its size and place, which one is unclear
 
 
 def _check_operator(
@@ -321,7 +330,11 @@ def _check_operator(
     if first is None or shape is None:
         return False  # nothing stands apart to judge: the recogniser's word stands
     read = text[first] if text[first] in _OPERATORS else None
-    if read is None or read != shape or xs[first] > end + 0.35 * line_h:
+    if read is None or xs[first] > end + 0.35 * line_h:
+        return True  # an operator is printed there and the recogniser read none
+    if shape == _SOME_OPERATOR:
+        return False  # the recogniser's operator stands (with its own probability)
+    if read != shape:
         return True
     probs[first] = max(probs[first], _SHAPE_AGREES)
     return False

@@ -44,14 +44,16 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _no_table_reason(layout: DocumentLayout) -> tuple[str, str]:
+def _no_table_reason(layout: DocumentLayout, ocr: str) -> tuple[str, str]:
     layers = set(layout.text_layers.values())
-    if layers == {TextLayer.none}:
-        return "scanned", "image-only PDF (scanned, no text layer); OCR is not available yet"
-    if TextLayer.digital not in layers and not layout.tables:
+    scanned = layers == {TextLayer.none} or (TextLayer.digital not in layers and not layout.tables)
+    if scanned and ocr == "off":
+        return "scanned", "scanned PDF and OCR is turned off (--ocr off): nothing to read"
+    if scanned:
         return (
             "scanned",
-            "scanned PDF with a hidden OCR text layer and no ruling lines; OCR is not available yet",
+            f"scanned PDF: no 绩效自评表 found by OCR ({len(layout.tables)} ruled tables "
+            f"on {layout.pages} pages)",
         )
     return (
         "no_table",
@@ -90,7 +92,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
             layout = build_layout(pages)
         extraction = extract_layout(layout)
         if not extraction.candidates:
-            kind, reason = _no_table_reason(layout)
+            kind, reason = _no_table_reason(layout, opts.ocr)
             raise InputFileError(str(path), kind, reason)
         llm_info: dict[str, object] = {}
         if opts.llm is not None and opts.llm.enabled:

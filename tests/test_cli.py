@@ -164,17 +164,40 @@ def test_bad_input_is_one_error_line_and_its_kind_in_json(
     assert lines[0] == f"error: {res.errors[0].message}"
 
 
-def test_scanned_pdf_is_reported_as_scanned(
+def test_scanned_pdf_with_ocr_off_is_reported_as_scanned(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]
 ) -> None:
     path = seed_pdfs["scan"]
-    rc, _, stderr = run_cli(capsys, "run", str(path), "--out", str(tmp_path), "--quiet")
+    rc, _, stderr = run_cli(
+        capsys, "run", str(path), "--out", str(tmp_path), "--quiet", "--ocr", "off"
+    )
     assert rc == 1
     lines = error_lines(stderr)
     assert len(lines) == 1 and str(path) in lines[0] and "scanned" in lines[0], stderr
+    assert "--ocr off" in lines[0]
     res = load_result(tmp_path / f"{path.stem}.json")
     assert [e.kind for e in res.errors] == ["scanned"]
     assert res.projects == []
+
+
+def test_blank_scan_without_a_table_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An image-only page holding no table: OCR runs and finds nothing; one clear line."""
+    import fitz
+
+    doc = fitz.open()
+    page = doc.new_page()
+    pix = fitz.Pixmap(fitz.csRGB, fitz.IRect(0, 0, 400, 560), False)
+    pix.set_rect(pix.irect, (250, 250, 245))
+    page.insert_image(page.rect, pixmap=pix)
+    path = tmp_path / "blank_scan.pdf"
+    doc.save(path)
+    rc, _, stderr = run_cli(capsys, "run", str(path), "--out", str(tmp_path / "o"), "--quiet")
+    assert rc == 1
+    lines = error_lines(stderr)
+    assert len(lines) == 1 and str(path) in lines[0] and "scanned" in lines[0], stderr
+    assert load_result(tmp_path / "o" / "blank_scan.json").errors[0].kind == "scanned"
 
 
 @pytest.mark.parametrize("path", REAL_PDFS, ids=[p.name for p in REAL_PDFS])

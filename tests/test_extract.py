@@ -78,11 +78,18 @@ def test_inconsistent_source_is_flagged_not_fixed(tmp_path: Path) -> None:
             assert project.status is Status.accepted
 
 
-def test_hidden_ocr_layer_is_never_accepted(seed_pdfs: dict[str, Path]) -> None:
+def test_hidden_ocr_layer_never_gives_an_accepted_wrong_value(
+    seed_pdfs: dict[str, Path], seed_truth: TruthReport
+) -> None:
+    """A poorly OCR'd layer (匚 for 工, O for 0, dropped digits): accepted only where right."""
     doc = process_file(seed_pdfs["badlayer"])
-    assert all(p.status is Status.needs_review for p in doc.projects)
-    if not doc.projects:
-        assert doc.errors and doc.errors[0].kind == "scanned"
+    assert doc.errors == [] and len(doc.projects) == 10
+    assert {h.text_layer for h in doc.page_health} == {"invisible"}
+    truth = _truth(seed_truth)
+    for got, want in zip(_extracted(doc), truth, strict=True):
+        project = doc.projects[truth.index(want)]
+        if project.status is Status.accepted:
+            assert got == want, project.name
 
 
 def test_golden_output_of_the_sample() -> None:

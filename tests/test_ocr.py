@@ -73,6 +73,7 @@ def test_ocr_alone() -> None:
     assert ocr_confidence(OcrText("≥95.00(%)", (0.99,) * 9, dropped=True)) < ACCEPT_THRESHOLD
     assert not format_ok("1000000.00(人次") and format_ok("1000000.00(人次)")
     assert not format_ok("5:00") and format_ok("5.00")
+    assert not format_ok("94.71()")
 
 
 # -- end to end -------------------------------------------------------------------------
