@@ -303,9 +303,11 @@ def _operator_shape(ink: np.ndarray, b: _Band, line_h: int) -> tuple[str | None,
     a, z = runs[1]
     next_ys = np.flatnonzero(row[:, a:z].any(axis=1))
     after = int(next_ys[-1] - next_ys[0]) + 1
-    # Shorter than the next glyph (a digit: ≥ is ~0.82 of it, a '1' ~0.88) and starting
-    # clearly below its top; a dash or a stroke of 一 is too flat to judge.
-    if not (0.4 * after <= height < 0.86 * after) or ys[0] - next_ys[0] < 0.12 * after:
+    # Shorter than the next glyph (a digit: ≥ ≤ are 0.82-0.89 of it) and starting clearly
+    # below its top (≥ ≤ by 0.16-0.19 of it; a '1', as short, by one pixel of the 0's
+    # overshoot); a dash or a stroke of 一 is too flat to judge.
+    low = ys[0] - next_ys[0]
+    if not (0.4 * after <= height < 0.92 * after) or low < max(2, 0.12 * after):
         return None, c1
     if after < 0.5 * line_h or width < 3:
         return None, c1

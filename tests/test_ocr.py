@@ -145,3 +145,31 @@ def test_disagreements_become_candidates(pdfs: dict[str, Path]) -> None:
         chosen = next(v for v in values if v.note == "chosen")
         # never a splice: the field's printed text is one source's reading, whole
         assert "".join(cand.printed.get(path, "").split()) == chosen.value
+
+
+# -- the leading operator ---------------------------------------------------------------
+def test_leading_operator_is_checked_by_its_shape(tmp_path: Path) -> None:
+    """The recogniser reads this type's ≥ as '2' or skips it; the glyph's shape catches it."""
+    from pipeline.evalset.pdfgen_text import FONT
+    from pipeline.imagelines import prepare
+    from pipeline.ocr import read_regions
+    from pipeline.page_image import render_gray
+
+    texts = ["≥ 95.00(%)", "≤ 200000.00(元)", "100.00(%)", "19000.00(人)", "=100.00(%)"]
+    doc = fitz.open()
+    page = doc.new_page(width=300, height=40 * len(texts))
+    boxes = []
+    for i, text in enumerate(texts):
+        tw = fitz.TextWriter(page.rect)
+        tw.append((20, 40 * i + 24), text, font=FONT, fontsize=9)
+        tw.write_text(page)
+        boxes.append((10.0, 40.0 * i + 8, 200.0, 40.0 * i + 32))
+    img = prepare(render_gray(page, 200), 200, page.rect.width, page.rect.height, deskew=False)
+    lines = [ls[0] for ls in read_regions(img, boxes)]
+    shapes = [ln.lead_shape for ln in lines]
+    assert shapes[0] == "≥" and shapes[1] == "≤"
+    assert shapes[2] is None and shapes[3] is None
+    for ln in lines[:2]:
+        # either the recogniser read the operator the shape shows, or the line is not trusted
+        assert ln.text[0] == ln.lead_shape or ln.dropped, (ln.text, ln.lead_shape)
+    assert not lines[2].dropped and lines[2].text == "100.00(%)"

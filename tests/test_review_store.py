@@ -261,8 +261,11 @@ def test_page_images_are_rendered_once_and_cached(ws: Workspace) -> None:
     assert client.get("/page/shegong/9.png").status_code == 404
 
 
-def test_missing_pdf_still_reviews(run: ReviewRun) -> None:
-    ws = Workspace(run.out)  # no --pdfs and no PDF beside the JSON
+def test_missing_pdf_still_reviews(run: ReviewRun, tmp_path: Path) -> None:
+    # the PDF moved away since the run: not at its recorded source_path, not beside the JSON
+    for pdf in (run.out.parent / "pdfs").glob("*.pdf"):
+        pdf.rename(tmp_path / f"moved-{pdf.name}")
+    ws = Workspace(run.out)
     assert ws.pdf("shegong") is None
     html = create_app(ws, "alice").test_client().get("/p/shegong/0").get_data(as_text=True)
     assert "找不到源 PDF" in html and "1<mark>48</mark>.25" in html
