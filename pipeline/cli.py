@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import os
 import sys
 from pathlib import Path
 
@@ -73,7 +74,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         bar.step(path.name)
 
     options = RunOptions(
-        ocr=args.ocr, dpi=args.dpi, threads=args.ocr_threads, llm=llm if llm.enabled else None
+        ocr=args.ocr, dpi=args.dpi, threads=_ocr_threads(args), llm=llm if llm.enabled else None
     )
     results = run_batch(paths, out, options=options, jobs=args.jobs, on_done=on_done)
     projects = [p for r in results for p in r.projects]
@@ -125,7 +126,18 @@ def _add_ocr_arguments(parser: argparse.ArgumentParser) -> None:
         help="auto: OCR scanned pages and suspect cells only (default); off; always",
     )
     g.add_argument("--dpi", type=int, default=200, help="page rendering for OCR (default 200)")
-    g.add_argument("--ocr-threads", type=int, default=2, help="OCR threads (default 2)")
+    g.add_argument(
+        "--ocr-threads",
+        type=int,
+        default=None,
+        help="OCR threads (default: the cores, shared among --jobs)",
+    )
+
+
+def _ocr_threads(args: argparse.Namespace) -> int:
+    if args.ocr_threads:
+        return int(args.ocr_threads)
+    return max(1, (os.cpu_count() or 2) // max(1, getattr(args, "jobs", 1)))
 
 
 def build_parser() -> argparse.ArgumentParser:

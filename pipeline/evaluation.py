@@ -76,7 +76,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"jixiao eval: {exc}", file=sys.stderr)
         return 2
     options = RunOptions(
-        ocr=args.ocr, dpi=args.dpi, threads=args.ocr_threads, llm=llm if llm.enabled else None
+        ocr=args.ocr, dpi=args.dpi, threads=args.ocr_threads or 2, llm=llm if llm.enabled else None
     )
     out = Path(args.out)
     if args.dir:

@@ -323,7 +323,8 @@ def _decide(
         pages=candidate.pages,
         provenance=candidate.provenance,
         field_confidence=conf,
-        candidates=candidates or {},
+        # readings kept by earlier stages (text layer vs OCR), then the layout/LLM comparison
+        candidates={**candidate.candidates, **(candidates or {})},
     )
 
 

@@ -20,7 +20,7 @@ from pipeline.output import document_json, write_atomic, write_summary
 from pipeline.read import ReadOptions, read_document
 from pipeline.reconcile import reconcile
 from pipeline.render import RenderOptions, open_pdf
-from schemas import DocumentResult, InputError, PageHealth
+from schemas import DocumentResult, InputError
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,10 @@ class RunOptions:
     ocr: str = "auto"  # auto (scans and suspect cells) | off | always
     dpi: int = 200  # page rendering for OCR and image ruling lines
     threads: int = 2  # onnxruntime intra-op threads for OCR
+    llm: LLMSettings | None = None  # the LLM runs only when these name a model
 
     def read_options(self) -> ReadOptions:
         return ReadOptions(ocr=self.ocr, dpi=self.dpi, threads=self.threads)
-
-    llm: LLMSettings | None = None  # the LLM runs only when these name a model
 
 
 def _sha256(path: Path) -> str:
@@ -60,22 +59,6 @@ def _no_table_reason(layout: DocumentLayout, ocr: str) -> tuple[str, str]:
         f"no 绩效自评表 found ({len(layout.tables)} ruled tables on {layout.pages} pages, "
         "none with the 项目名称 / 绩效指标 labels)",
     )
-
-
-def page_health(layout: DocumentLayout) -> list[PageHealth]:
-    """Per-page verdict on the text layer (issue: scans and untrustworthy layers refine it)."""
-    verdicts = {TextLayer.digital: "ok", TextLayer.invisible: "suspect", TextLayer.none: "unusable"}
-    problems = {
-        TextLayer.digital: [],
-        TextLayer.invisible: ["hidden text over a page image (an OCR layer of unknown quality)"],
-        TextLayer.none: ["no text layer (scanned page)"],
-    }
-    return [
-        PageHealth(
-            page=n, text_layer=layer.value, verdict=verdicts[layer], problems=problems[layer]
-        )
-        for n, layer in sorted(layout.text_layers.items())
-    ]
 
 
 def process_file(path: Path, options: RunOptions | None = None) -> DocumentResult:

@@ -110,3 +110,13 @@ def test_golden_output_of_the_sample() -> None:
 def test_regenerate_flag_is_off_in_ci() -> None:
     if os.environ.get("CI"):
         assert not REGENERATE
+
+
+def test_unchecked_hidden_layer_is_never_accepted(seed_pdfs: dict[str, Path]) -> None:
+    """With OCR off nothing checks the hidden layer, so nothing read from it is accepted."""
+    from pipeline.run import RunOptions
+
+    doc = process_file(seed_pdfs["badlayer"], RunOptions(ocr="off"))
+    assert all(p.status is Status.needs_review for p in doc.projects)
+    if not doc.projects:
+        assert doc.errors and doc.errors[0].kind == "scanned"
