@@ -7,8 +7,12 @@ import glob
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline import __version__
+
+if TYPE_CHECKING:
+    from pipeline.run import RunOptions
 from pipeline.llm import settings as llm_settings
 
 
@@ -39,15 +43,26 @@ def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[
     return unique
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
+def options_from_args(args: argparse.Namespace, command: str) -> RunOptions | None:
+    """RunOptions from the OCR and LLM flags; None (after one line on stderr) if they are wrong."""
     from pipeline.llm.settings import SettingsError, from_args
-    from pipeline.progress import Progress
-    from pipeline.run import RunOptions, run_batch
+    from pipeline.run import RunOptions
 
     try:
         llm = from_args(args)
     except SettingsError as exc:
-        print(f"jixiao run: {exc}", file=sys.stderr)
+        print(f"jixiao {command}: {exc}", file=sys.stderr)
+        return None
+    threads = args.ocr_threads or max(1, (os.cpu_count() or 2) // max(1, getattr(args, "jobs", 1)))
+    return RunOptions(ocr=args.ocr, dpi=args.dpi, threads=threads, llm=llm if llm.enabled else None)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.progress import Progress
+    from pipeline.run import run_batch
+
+    options = options_from_args(args, "run")
+    if options is None:
         return 2
 
     unmatched: list[str] = []
@@ -73,9 +88,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
             print(f"error: {err.message}", file=sys.stderr)
         bar.step(path.name)
 
-    options = RunOptions(
-        ocr=args.ocr, dpi=args.dpi, threads=_ocr_threads(args), llm=llm if llm.enabled else None
-    )
     results = run_batch(paths, out, options=options, jobs=args.jobs, on_done=on_done)
     projects = [p for r in results for p in r.projects]
     accepted = sum(1 for p in projects if p.status.value == "accepted")
@@ -114,7 +126,8 @@ def _cmd_eval(args: argparse.Namespace) -> int:
         return run_from_args(args)  # exit 0 on PASS, 1 on FAIL
     from pipeline.evaluation import run_eval
 
-    return run_eval(args)
+    options = options_from_args(args, "eval")
+    return 2 if options is None else run_eval(args, options)
 
 
 def _add_ocr_arguments(parser: argparse.ArgumentParser) -> None:
@@ -132,12 +145,6 @@ def _add_ocr_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="OCR threads (default: the cores, shared among --jobs)",
     )
-
-
-def _ocr_threads(args: argparse.Namespace) -> int:
-    if args.ocr_threads:
-        return int(args.ocr_threads)
-    return max(1, (os.cpu_count() or 2) // max(1, getattr(args, "jobs", 1)))
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from pipeline.output import document_json, write_atomic
 from pipeline.resources import data_dir
-from pipeline.run import process_file
+from pipeline.run import RunOptions, process_file
 from schemas import DocumentResult, TruthReport
 
 
@@ -63,21 +63,11 @@ def generate_pdfs(
     return out
 
 
-def run_eval(args: argparse.Namespace) -> int:
+def run_eval(args: argparse.Namespace, options: RunOptions) -> int:
     """Entry of `jixiao eval` (see cli.py for the options)."""
-    from pipeline.llm.settings import SettingsError, from_args
     from pipeline.progress import Progress
-    from pipeline.run import RunOptions
     from pipeline.scoring import EvalCase, evaluate, load_cases, print_table, write_html, write_json
 
-    try:
-        llm = from_args(args)
-    except SettingsError as exc:
-        print(f"jixiao eval: {exc}", file=sys.stderr)
-        return 2
-    options = RunOptions(
-        ocr=args.ocr, dpi=args.dpi, threads=args.ocr_threads or 2, llm=llm if llm.enabled else None
-    )
     out = Path(args.out)
     if args.dir:
         cases = load_cases(Path(args.dir))

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pipeline.checks import check_project
+from pipeline.extract import labels as L
 from pipeline.models import ProjectCandidate
 from pipeline.textnorm import clean
 from schemas import CandidateValue, Finding, Project, ProjectResult, Severity, Status
@@ -30,25 +31,9 @@ CONF_DISAGREE_WEAK = 0.5
 Value = str | float | None
 
 NUMERIC_FIELDS = frozenset({"weight", "score", "total_weight", "total_score"})
-_FUNDS_LINES = ("total", "appropriation", "carryover", "other")
-_FUNDS_COLUMNS = (
-    "initial_budget",
-    "annual_budget",
-    "executed",
-    "weight",
-    "execution_rate",
-    "score",
-)
-_INDICATOR_FIELDS = (
-    "level1",
-    "level2",
-    "name",
-    "target",
-    "actual",
-    "weight",
-    "score",
-    "deviation_reason",
-)
+_FUNDS_LINES = L.FUNDS_LINES
+_FUNDS_COLUMNS = L.FUNDS_COLUMNS
+_INDICATOR_FIELDS = L.INDICATOR_COLUMNS
 _STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
 _CENT = Decimal("0.01")
 

@@ -35,7 +35,8 @@ class RunOptions:
         return ReadOptions(ocr=self.ocr, dpi=self.dpi, threads=self.threads)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, as recorded in DocumentResult.sha256."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -68,7 +69,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
     source = path.name
     sha = ""
     try:
-        sha = _sha256(path) if path.is_file() else ""
+        sha = file_sha256(path) if path.is_file() else ""
         with open_pdf(path, opts.render) as doc:
             n_pages = doc.page_count
             pages, health = read_document(doc, opts.read_options())

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pipeline.output import write_atomic
 from pipeline.render import open_pdf, render_png
+from pipeline.run import file_sha256
 
 # 150 dpi: sharp enough to read 9 pt table text at laptop width, ~250 KB a page.
 DPI = 150
@@ -22,15 +23,6 @@ class PageSize:
     height: float
     # rotation matrix (a, b, c, d, e, f) from unrotated page space, where bboxes live
     matrix: tuple[float, float, float, float, float, float]
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, as `jixiao run` records it."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 @lru_cache(maxsize=256)
