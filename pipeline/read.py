@@ -159,15 +159,7 @@ def _read_image_page(page: fitz.Page, content: PageContent, opts: ReadOptions) -
             x, y = img.deskew_point((ch.x0 + ch.x1) / 2, (ch.y0 + ch.y1) / 2)
             hw, hh = (ch.x1 - ch.x0) / 2, (ch.y1 - ch.y0) / 2
             layer_chars.append(replace(ch, x0=x - hw, y0=y - hh, x1=x + hw, y1=y + hh))
-    grid = PageContent(
-        number=content.number,
-        width=content.width,
-        height=content.height,
-        chars=layer_chars,
-        segments=segments,
-        text_layer=content.text_layer,
-        image_coverage=content.image_coverage,
-    )
+    grid = replace(content, chars=layer_chars, segments=segments)
     tables, _ = page_tables(grid)
     cells = [c for t in tables for c in t.cells]
     per_cell = (
@@ -182,14 +174,10 @@ def _read_image_page(page: fitz.Page, content: PageContent, opts: ReadOptions) -
     else:
         for line in read_outside(img, boxes, opts.threads):
             chars += line_chars(line, min(line.probs, default=1.0))
-    return PageContent(
-        number=content.number,
-        width=content.width,
-        height=content.height,
+    return replace(
+        content,
         chars=chars,
         segments=segments,
-        text_layer=content.text_layer,
-        image_coverage=content.image_coverage,
         read_with="text_layer+ocr" if hidden else "ocr",
         readings=readings,
     )
