@@ -12,31 +12,22 @@ import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from pipeline.extract.numbers import read_number
-from pipeline.health import bad_glyphs
+from pipeline import confidence as C
+from pipeline.numbers import read_number
 from pipeline.ocr import OcrLine
-from pipeline.textnorm import nfkc
+from pipeline.textnorm import bad_glyphs, fold_quotes, nfkc
+from schemas import Source
 
-# Both sources read the same text independently.
-CONF_AGREE = 0.99
-# OCR alone: a cell whose least certain character is at least OCR_SURE is trusted (measured
-# on the scan eval set: below it, misreadings concentrate); otherwise it goes to review.
-OCR_SURE = 0.9
-CONF_OCR_SURE = 0.95
-CONF_OCR_UNSURE = 0.6
-# Sources disagree and OCR is sure of each character it reads differently: OCR, accepted.
-CONF_OCR_OVER_LAYER = 0.92
-# Disagreement nobody can settle from the cell alone: review.
-CONF_UNSETTLED = 0.5
-CONF_BROKEN = 0.3
+CellSource = Literal[Source.text_layer, Source.ocr]
+LAYER: CellSource = Source.text_layer
+OCR: CellSource = Source.ocr
 
 # The recogniser is systematically unsure of ≥ and ≤ in this type (its runner-up is a blank
 # or '>'), yet reads them right; below this it is a guess.
 _SURE_FOR = {"≥": 0.6, "≤": 0.6}
 
-# Quote marks compare equal (printed reports mix straight and curly ones; so does the scorer).
-_QUOTES = str.maketrans(dict.fromkeys("“”‘’「」『』〝〞'`", '"'))
 
 _NUMERIC_LIKE = re.compile(r"^[-+]?[\dOolISB.,，:：·%]*\d[\dOolISB.,，:：·%]*$")
 
@@ -60,7 +51,8 @@ class OcrText:
         if self.dropped:
             return False
         return all(
-            self.probs[i] >= _SURE_FOR.get(self.text[i], OCR_SURE) for i in range(start, stop)
+            self.probs[i] >= _SURE_FOR.get(self.text[i], C.OCR_CHAR_SURE)
+            for i in range(start, stop)
         )
 
 
@@ -71,7 +63,7 @@ def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
     for line in lines:
         for i, c in enumerate(line.text):
             p = line.probs[i] if i < len(line.probs) else line.low
-            for n in nfkc(c).translate(_QUOTES):
+            for n in fold_quotes(nfkc(c)):
                 if not n.isspace():
                     chars.append(n)
                     probs.append(p)
@@ -81,7 +73,7 @@ def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
 
 def compact_text(text: str) -> str:
     """A text layer's cell text in the same compact form."""
-    return "".join(c for c in nfkc(text).translate(_QUOTES) if not c.isspace())
+    return "".join(c for c in fold_quotes(nfkc(text)) if not c.isspace())
 
 
 def ocr_confidence(ocr: OcrText) -> float:
@@ -89,8 +81,8 @@ def ocr_confidence(ocr: OcrText) -> float:
     if not ocr.text:
         return 1.0
     if bad_glyphs(ocr.text) or not format_ok(ocr.text):
-        return CONF_BROKEN
-    return CONF_OCR_SURE if ocr.sure() else CONF_OCR_UNSURE
+        return C.BROKEN_FORMAT
+    return C.OCR_SURE if ocr.sure() else C.OCR_UNSURE
 
 
 def numeric_like(text: str) -> bool:
@@ -113,7 +105,7 @@ def format_ok(text: str) -> bool:
 class Decision:
     """Which source a cell's text comes from, how sure, and why."""
 
-    source: str  # ocr | text_layer
+    source: CellSource
     confidence: float
     note: str = ""
 
@@ -125,31 +117,31 @@ class Decision:
 def decide(layer: str | None, ocr: OcrText) -> Decision:
     """Arbitrate one cell: `layer` is the text layer's compact text (None: there is none)."""
     if layer is None:
-        return Decision("ocr", ocr_confidence(ocr))
+        return Decision(OCR, ocr_confidence(ocr))
     if layer == ocr.text:
-        return Decision("text_layer", CONF_AGREE)
+        return Decision(LAYER, C.OCR_AGREES)
     if not ocr.text:
-        return Decision("text_layer", CONF_UNSETTLED, "OCR sees no text")
+        return Decision(LAYER, C.UNSETTLED, "OCR sees no text")
     if not layer:
-        return Decision("ocr", min(ocr_confidence(ocr), CONF_UNSETTLED), "text layer is empty")
+        return Decision(OCR, min(ocr_confidence(ocr), C.UNSETTLED), "text layer is empty")
     ok_o, ok_l = format_ok(ocr.text), format_ok(layer)
     if ok_o and not ok_l:
         # 'O.00', '匚作部': the layer is wrong by format; OCR stands on its own.
-        return Decision("ocr", ocr_confidence(ocr), "text layer breaks the format")
+        return Decision(OCR, ocr_confidence(ocr), "text layer breaks the format")
     if ok_l and not ok_o:
-        return Decision("text_layer", CONF_UNSETTLED, "OCR breaks the format")
+        return Decision(LAYER, C.UNSETTLED, "OCR breaks the format")
     if not ok_o:
-        return Decision("ocr", CONF_BROKEN, "neither reading fits the format")
+        return Decision(OCR, C.BROKEN_FORMAT, "neither reading fits the format")
     if _layer_has_the_operator(layer, ocr):
         # The recogniser skipped or misread a leading ≥ that the glyph's shape and the layer
         # both read; it is sure of the rest, which is the layer's rest.
-        return Decision("text_layer", CONF_OCR_OVER_LAYER, "OCR misread the leading operator")
+        return Decision(LAYER, C.OCR_OVER_LAYER, "OCR misread the leading operator")
     if _sure_of_differences(layer, ocr):
-        return Decision("ocr", CONF_OCR_OVER_LAYER, "OCR is sure where they differ")
+        return Decision(OCR, C.OCR_OVER_LAYER, "OCR is sure where they differ")
     if _only_deletions(layer, ocr.text):
         # OCR lost characters the layer has: more likely a drop than an invented glyph.
-        return Decision("text_layer", CONF_UNSETTLED, "OCR misses characters")
-    return Decision("ocr", CONF_UNSETTLED, "sources disagree")
+        return Decision(LAYER, C.UNSETTLED, "OCR misses characters")
+    return Decision(OCR, C.UNSETTLED, "sources disagree")
 
 
 def _layer_has_the_operator(layer: str, ocr: OcrText) -> bool:

@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline import __version__
+from pipeline.llm import settings as llm_settings
+from pipeline.options import OCR_MODES, ReadOptions
 
 if TYPE_CHECKING:
-    from pipeline.run import RunOptions
-from pipeline.llm import settings as llm_settings
+    from pipeline.options import RunOptions
 
 
 def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[Path]:
@@ -46,7 +47,7 @@ def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[
 def options_from_args(args: argparse.Namespace, command: str) -> RunOptions | None:
     """RunOptions from the OCR and LLM flags; None (after one line on stderr) if they are wrong."""
     from pipeline.llm.settings import SettingsError, from_args
-    from pipeline.run import RunOptions
+    from pipeline.options import RunOptions
 
     try:
         llm = from_args(args)
@@ -54,7 +55,13 @@ def options_from_args(args: argparse.Namespace, command: str) -> RunOptions | No
         print(f"jixiao {command}: {exc}", file=sys.stderr)
         return None
     threads = args.ocr_threads or max(1, (os.cpu_count() or 2) // max(1, getattr(args, "jobs", 1)))
-    return RunOptions(ocr=args.ocr, dpi=args.dpi, threads=threads, llm=llm if llm.enabled else None)
+    given = {"ocr": args.ocr, "dpi": args.dpi, "threads": threads}
+    try:
+        read = ReadOptions(**{k: v for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        print(f"jixiao {command}: bad OCR option: {exc}".splitlines()[0], file=sys.stderr)
+        return None
+    return RunOptions(read=read, llm=llm if llm.enabled else None)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -114,8 +121,8 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _cmd_rules(args: argparse.Namespace) -> int:
     from pipeline.checks import rules
 
-    for rule_id, severity, text in rules():
-        print(f"{rule_id:4} {severity:8} {text}")
+    for r in rules():
+        print(f"{r.id:4} {r.severity.value:8} {r.summary}")
     return 0
 
 
@@ -132,13 +139,16 @@ def _cmd_eval(args: argparse.Namespace) -> int:
 
 def _add_ocr_arguments(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("OCR (scans and untrustworthy text layers)")
+    defaults = ReadOptions()
     g.add_argument(
         "--ocr",
-        choices=("auto", "off", "always"),
-        default="auto",
-        help="auto: OCR scanned pages and suspect cells only (default); off; always",
+        choices=OCR_MODES,
+        default=None,
+        help=f"auto: OCR scanned pages and suspect cells only; off; always (default {defaults.ocr})",
     )
-    g.add_argument("--dpi", type=int, default=200, help="page rendering for OCR (default 200)")
+    g.add_argument(
+        "--dpi", type=int, default=None, help=f"page rendering for OCR (default {defaults.dpi})"
+    )
     g.add_argument(
         "--ocr-threads",
         type=int,

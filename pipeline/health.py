@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
-from pipeline.layout import _dedupe_line, _lines
+from pipeline.layout import dedupe_line, text_lines
 from pipeline.models import Cell, PageContent, Table, TextLayer
-from pipeline.textnorm import SUSPICIOUS
-
-# Glyphs a broken ToUnicode map or a poor OCR layer produces and that these reports never
-# print (匚 for 工, 曰 for 日); plus everything in textnorm.SUSPICIOUS.
-NEVER_PRINTED = frozenset("匚曰夭") | SUSPICIOUS
-
-VERDICT_OK = "ok"
-VERDICT_SUSPECT = "suspect"
-VERDICT_UNUSABLE = "unusable"
-
-
-_BAD = re.compile(
-    "[" + "".join(sorted(NEVER_PRINTED)) + r"\ue000-\uf8ff\ufffd\ud800-\udfff"
-    r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-)
-
-
-def bad_glyphs(text: str) -> list[str]:
-    """Characters that betray a broken text layer: replacement, private-use, control, never printed."""
-    return sorted(set(_BAD.findall(text)))
+from pipeline.textnorm import bad_glyphs
+from schemas import Verdict
 
 
 def suspect_cell(cell: Cell) -> bool:
@@ -40,30 +20,30 @@ def doubled_share(content: PageContent) -> float:
     chars = [c for c in content.chars if not c.c.isspace()]
     if not chars:
         return 0.0
-    kept = sum(len(_dedupe_line(line)[0]) for line in _lines(chars))
+    kept = sum(len(dedupe_line(line)[0]) for line in text_lines(chars))
     return 1.0 - kept / len(chars)
 
 
-def diagnose(content: PageContent, tables: list[Table]) -> tuple[str, list[str]]:
+def diagnose(content: PageContent, tables: list[Table]) -> tuple[Verdict, list[str]]:
     """Verdict (ok | suspect | unusable) on a page's own text layer, and the problems seen."""
     if content.text_layer is TextLayer.none:
         if content.image_coverage > 0.3:
-            return VERDICT_UNUSABLE, ["no text layer (scanned page)"]
-        return VERDICT_OK, []
+            return Verdict.unusable, ["no text layer (scanned page)"]
+        return Verdict.ok, []
     problems: list[str] = []
-    verdict = VERDICT_OK
+    verdict: Verdict = Verdict.ok
     if content.text_layer is TextLayer.invisible:
-        verdict = VERDICT_SUSPECT
+        verdict = Verdict.suspect
         problems.append("hidden text over a page image (an OCR layer of unknown quality)")
     text = "".join(c.c for c in content.chars)
     bad = bad_glyphs(text)
     if bad:
-        verdict = VERDICT_SUSPECT
+        verdict = Verdict.suspect
         counts = ", ".join(f"{c if c.isprintable() else repr(c)} x{text.count(c)}" for c in bad[:8])
         problems.append(f"suspicious glyphs: {counts}")
     suspect = [c for t in tables for c in t.cells if suspect_cell(c)]
     if suspect:
-        verdict = VERDICT_SUSPECT
+        verdict = Verdict.suspect
         problems.append(f"{len(suspect)} suspect cells")
     share = doubled_share(content)
     if share > 0.01:

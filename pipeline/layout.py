@@ -104,11 +104,10 @@ def _covered(lines: list[tuple[float, float]], a: float, b: float) -> bool:
 
 
 def _build_grid(
-    page: PageContent,
     hs: list[tuple[float, float, float]],
     vs: list[tuple[float, float, float]],
-) -> tuple[list[float], list[float], list[list[int]], list[BBox]]:
-    """Grid lines, a cell id per elementary cell, and each merged cell's box."""
+) -> tuple[list[float], list[float], list[list[int]]]:
+    """Grid lines, and a merged-cell id per elementary cell."""
     ys = _cluster([y for y, _, _ in hs], _SNAP)
     xs = _cluster([x for x, _, _ in vs], _SNAP)
     h_at: dict[int, list[tuple[float, float]]] = {}
@@ -126,10 +125,10 @@ def _build_grid(
             if i + 1 < nr and not _covered(h_at.get(i + 1, []), xs[j], xs[j + 1]):
                 uf.union(i * nc + j, (i + 1) * nc + j)
     ids: list[list[int]] = [[uf.find(i * nc + j) for j in range(nc)] for i in range(nr)]
-    return ys, xs, ids, []
+    return ys, xs, ids
 
 
-def _dedupe_line(chars: list[Char]) -> tuple[list[Char], bool]:
+def dedupe_line(chars: list[Char]) -> tuple[list[Char], bool]:
     """Drop fake-bold copies (same glyph a fraction of a point away); report overprinted conflicts."""
     out: list[Char] = []
     conflict = False
@@ -149,7 +148,7 @@ def _dedupe_line(chars: list[Char]) -> tuple[list[Char], bool]:
     return out, conflict
 
 
-def _lines(chars: list[Char]) -> list[list[Char]]:
+def text_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into text lines, top to bottom."""
     lines: list[list[Char]] = []
     centers: list[float] = []
@@ -171,8 +170,8 @@ def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[s
     """
     doubts: list[str] = []
     parts: list[str] = []
-    for line in _lines(chars):
-        kept, conflict = _dedupe_line(line)
+    for line in text_lines(chars):
+        kept, conflict = dedupe_line(line)
         if conflict:
             doubts.append("overprinted different glyphs")
         buf: list[str] = []
@@ -216,7 +215,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     for h_idx, v_idx in _components(hs, vs):
         th = [hs[i] for i in h_idx]
         tv = [vs[j] for j in v_idx]
-        ys, xs, ids, _ = _build_grid(page, th, tv)
+        ys, xs, ids = _build_grid(th, tv)
         if len(ys) < 2 or len(xs) < 2:
             continue
         grids.append((ys, xs, ids))
@@ -293,7 +292,7 @@ def _readings_in(page: PageContent, bbox: BBox) -> list[Reading]:
 
 def _free_lines(page_no: int, chars: list[Char]) -> list[TextLine]:
     out: list[TextLine] = []
-    for line in _lines([c for c in chars if not c.c.isspace()] or []):
+    for line in text_lines([c for c in chars if not c.c.isspace()] or []):
         text, _ = join_text(line, keep_spaces=True)
         if text:
             out.append(

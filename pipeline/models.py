@@ -7,11 +7,27 @@ thousands of them and validating each would cost more than reading the whole pag
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from schemas import CandidateValue, FieldSource, Finding, Project
+from schemas import CandidateValue, FieldSource, Finding, Project, ReadWith, Source, TextLayer
+
+__all__ = [
+    "BBox",
+    "Cell",
+    "Char",
+    "DocumentLayout",
+    "ExtractionResult",
+    "PageContent",
+    "ProjectCandidate",
+    "ReadWith",
+    "Reading",
+    "Segment",
+    "Table",
+    "TextLayer",
+    "TextLine",
+]
 
 BBox = tuple[float, float, float, float]
 
@@ -46,19 +62,11 @@ class Segment:
         return abs(self.y1 - self.y0) <= abs(self.x1 - self.x0)
 
 
-class TextLayer(str, Enum):
-    """How far the page's text layer can be trusted."""
-
-    digital = "digital"  # visible text drawn by the producing software
-    invisible = "invisible"  # hidden text over a page image: an OCR layer of unknown quality
-    none = "none"  # no text at all: a scan
-
-
 @dataclass(slots=True, frozen=True)
 class Reading:
     """One source's reading of one region (a cell), kept for arbitration and the review view."""
 
-    source: str  # text_layer | ocr
+    source: Literal[Source.text_layer, Source.ocr]
     text: str
     confidence: float
     bbox: BBox
@@ -76,7 +84,7 @@ class PageContent:
     segments: list[Segment]
     text_layer: TextLayer
     image_coverage: float = 0.0  # share of the page area covered by images
-    read_with: str = "text_layer"  # text_layer | ocr | text_layer+ocr (pipeline/read.py)
+    read_with: ReadWith = ReadWith.text_layer  # pipeline/read.py decides
     readings: list[Reading] = field(default_factory=list)  # per-cell readings where sources differ
 
 
@@ -93,7 +101,7 @@ class Cell:
     page: int
     doubtful: list[str] = field(default_factory=list)  # why the text may be misread
     confidence: float = 1.0  # lowest Char.score of its text (1.0 for a digital layer)
-    read_with: str = "text_layer"  # the page's PageContent.read_with
+    read_with: ReadWith = ReadWith.text_layer  # the page's PageContent.read_with
     readings: list[Reading] = field(default_factory=list)  # other sources' readings of the cell
 
     @property
@@ -154,7 +162,7 @@ class ProjectCandidate(BaseModel):
     field_confidence: dict[str, float] = Field(default_factory=dict)
     reading_findings: list[Finding] = Field(default_factory=list)
     pages: list[int] = Field(default_factory=list)
-    extractor: str = "layout"
+    extractor: Literal["layout", "llm", "layout+llm"] = "layout"
     candidates: dict[str, list[CandidateValue]] = Field(
         default_factory=dict,
         description="Field path -> each source's reading, where text layer and OCR disagree.",

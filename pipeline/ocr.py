@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 import threading
-import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,13 +19,13 @@ import numpy as np
 
 from pipeline.imagelines import H_MIN_PT, V_MIN_PT, PageImage
 from pipeline.models import BBox, Char
+from pipeline.textnorm import fold_quotes, nfkc
 
 _engines: dict[int, Any] = {}
 _DASH_PROB = 0.99
 _OPERATORS = "≥≤=><+-~±"
 _SOME_OPERATOR = "op"
 _SHAPE_AGREES = 0.99  # the recogniser and the glyph's shape name the same operator
-_QUOTES = str.maketrans(dict.fromkeys("“”‘’「」『』〝〞\"'`", '"'))
 _BATCH = 6  # larger batches pad more than they save
 _lock = threading.Lock()
 
@@ -231,7 +230,7 @@ def _folded(alphabet: list[str]) -> np.ndarray:
     for i, ch in enumerate(alphabet):
         if i == 0:
             continue
-        key = unicodedata.normalize("NFKC", ch).translate(_QUOTES)
+        key = fold_quotes(nfkc(ch))
         rep[i] = first.setdefault(key, i)
     return rep
 

@@ -73,7 +73,7 @@ def summary_rows(results: list[DocumentResult], files: list[str] | None = None) 
                     p.status.value,
                     f"{p.confidence:.2f}",
                     "yes" if p.source_inconsistent else "",
-                    " | ".join(p.reasons),
+                    " | ".join(str(r) for r in p.reasons),
                 ]
             )
     return rows

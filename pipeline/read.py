@@ -8,42 +8,26 @@ of the same region (pipeline/arbitrate.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import fitz
-
-from pipeline.arbitrate import CONF_UNSETTLED, Decision, compact_text, decide, ocr_text
-from pipeline.health import VERDICT_SUSPECT, bad_glyphs, diagnose, suspect_cell
+from pipeline import confidence as C
+from pipeline.arbitrate import LAYER, OCR, Decision, compact_text, decide, ocr_text
+from pipeline.health import diagnose, suspect_cell
 from pipeline.layout import page_tables
 from pipeline.models import BBox, Cell, Char, PageContent, Reading, TextLayer
-from pipeline.render import read_page
-from schemas import PageHealth
+from pipeline.options import ReadOptions
+from pipeline.render import Document, Page, read_page, render_gray
+from pipeline.textnorm import bad_glyphs
+from schemas import PageHealth, ReadWith, Source, Verdict
 
 if TYPE_CHECKING:
     from pipeline.imagelines import PageImage
     from pipeline.ocr import OcrLine
 
-OCR_MODES = ("auto", "off", "always")
-# Hidden-layer text outside the tables (titles) is not checked by OCR; it never feeds a field.
-_CONF_UNCHECKED_LAYER = 0.4
-
-
-@dataclass(frozen=True)
-class ReadOptions:
-    """ocr: auto (scans and suspect cells only) | off | always; rendering DPI; OCR threads."""
-
-    ocr: str = "auto"
-    dpi: int = 200
-    threads: int = 2
-
-    def __post_init__(self) -> None:
-        if self.ocr not in OCR_MODES:
-            raise ValueError(f"ocr must be one of {OCR_MODES}, not {self.ocr!r}")
-
 
 def read_document(
-    doc: fitz.Document, options: ReadOptions | None = None
+    doc: Document, options: ReadOptions | None = None
 ) -> tuple[list[PageContent], list[PageHealth]]:
     """Every page, read from the source that can be believed, with its health verdict."""
     opts = options or ReadOptions()
@@ -56,7 +40,7 @@ def read_document(
     return pages, health
 
 
-def read_checked(page: fitz.Page, opts: ReadOptions) -> tuple[PageContent, PageHealth]:
+def read_checked(page: Page, opts: ReadOptions) -> tuple[PageContent, PageHealth]:
     """One page: its text layer, replaced or checked by OCR where it cannot be believed."""
     content = read_page(page)
     layer = content.text_layer
@@ -73,30 +57,29 @@ def read_checked(page: fitz.Page, opts: ReadOptions) -> tuple[PageContent, PageH
         opts.ocr == "auto" and not scanned and layer is TextLayer.digital and not suspect
     ):
         return content, PageHealth(
-            page=content.number, text_layer=layer.value, verdict=verdict, problems=problems
+            page=content.number, text_layer=layer, verdict=verdict, problems=problems
         )
     if scanned or layer is TextLayer.invisible:
         content = _read_image_page(page, content, opts)
     elif layer is TextLayer.digital:
         cells = [c for t in tables for c in t.cells] if opts.ocr == "always" else suspect
         content = _recheck_cells(page, content, cells, opts)
-    disagree = sum(1 for r in content.readings if r.source == "ocr")
+    disagree = sum(1 for r in content.readings if r.source is Source.ocr)
     if disagree and layer is not TextLayer.none:
         problems.append(f"text layer disagrees with OCR in {disagree} cells")
-        if verdict == "ok":
-            verdict = VERDICT_SUSPECT
+        if verdict is Verdict.ok:
+            verdict = Verdict.suspect
     return content, PageHealth(
         page=content.number,
-        text_layer=layer.value,
+        text_layer=layer,
         verdict=verdict,
         read_with=content.read_with,
         problems=problems,
     )
 
 
-def _image(page: fitz.Page, content: PageContent, opts: ReadOptions, deskew: bool) -> PageImage:
+def _image(page: Page, content: PageContent, opts: ReadOptions, deskew: bool) -> PageImage:
     from pipeline.imagelines import prepare
-    from pipeline.page_image import render_gray
 
     gray = render_gray(page, opts.dpi)
     return prepare(gray, opts.dpi, content.width, content.height, deskew=deskew)
@@ -126,24 +109,24 @@ def _arbitrate_cells(
         mine = layer_chars[k] if layer_chars is not None else None
         layer_text = compact_text(cell.text) if mine is not None else None
         d: Decision = decide(layer_text, ocr)
-        if d.source == "ocr":
+        if d.source is Source.ocr:
             for line in lines:
                 chars += line_chars(line, d.confidence)
         else:
             chars += _with_score(mine or [], d.confidence)
         if d.disagreement and layer_text is not None:
             readings += [
-                Reading("text_layer", layer_text, _layer_conf(d), cell.bbox, d.source != "ocr"),
-                Reading("ocr", ocr.text, round(ocr.low, 3), cell.bbox, d.source == "ocr"),
+                Reading(LAYER, layer_text, _layer_conf(d), cell.bbox, d.source is not Source.ocr),
+                Reading(OCR, ocr.text, round(ocr.low, 3), cell.bbox, d.source is Source.ocr),
             ]
     return chars, readings
 
 
 def _layer_conf(d: Decision) -> float:
-    return d.confidence if d.source == "text_layer" else CONF_UNSETTLED
+    return d.confidence if d.source is Source.text_layer else C.UNSETTLED
 
 
-def _read_image_page(page: fitz.Page, content: PageContent, opts: ReadOptions) -> PageContent:
+def _read_image_page(page: Page, content: PageContent, opts: ReadOptions) -> PageContent:
     """A scan or a hidden-layer page: grid from the image, cell text from OCR (and the layer)."""
     from pipeline.imagelines import ruling_segments
     from pipeline.ocr import line_chars, read_outside, read_regions
@@ -170,7 +153,8 @@ def _read_image_page(page: fitz.Page, content: PageContent, opts: ReadOptions) -
     boxes = [t.bbox for t in tables]
     if hidden:
         outside = [ch for ch in layer_chars if not any(_inside(ch, b) for b in boxes)]
-        chars += _with_score(outside, _CONF_UNCHECKED_LAYER)
+        # hidden-layer text outside the tables (titles) is not checked by OCR
+        chars += _with_score(outside, C.HIDDEN_LAYER)
     else:
         for line in read_outside(img, boxes, opts.threads):
             chars += line_chars(line, min(line.probs, default=1.0))
@@ -178,13 +162,13 @@ def _read_image_page(page: fitz.Page, content: PageContent, opts: ReadOptions) -
         content,
         chars=chars,
         segments=segments,
-        read_with="text_layer+ocr" if hidden else "ocr",
+        read_with=ReadWith.text_layer_ocr if hidden else ReadWith.ocr,
         readings=readings,
     )
 
 
 def _recheck_cells(
-    page: fitz.Page, content: PageContent, cells: list[Cell], opts: ReadOptions
+    page: Page, content: PageContent, cells: list[Cell], opts: ReadOptions
 ) -> PageContent:
     """A digital page: OCR the given cells and arbitrate each against the text layer."""
     from pipeline.ocr import read_regions
@@ -198,4 +182,6 @@ def _recheck_cells(
     lines = read_regions(img, boxes, opts.threads)
     chars, readings = _arbitrate_cells(cells, per_cell, lines)
     keep = [ch for ch in content.chars if not any(_inside(ch, b) for b in boxes)]
-    return replace(content, chars=keep + chars, read_with="text_layer+ocr", readings=readings)
+    return replace(
+        content, chars=keep + chars, read_with=ReadWith.text_layer_ocr, readings=readings
+    )

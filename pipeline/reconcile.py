@@ -7,35 +7,28 @@ stronger evidence (a healthy text layer, then the checker), low confidence, both
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from pipeline import confidence as C
 from pipeline.checks import check_project
-from pipeline.extract import labels as L
 from pipeline.models import ProjectCandidate
 from pipeline.textnorm import clean
-from schemas import CandidateValue, Finding, Project, ProjectResult, Severity, Status
+from schemas import (
+    CandidateValue,
+    Finding,
+    Project,
+    ProjectResult,
+    Reason,
+    ReasonKind,
+    Severity,
+    Source,
+    Status,
+)
+from schemas.paths import Value, field_values, is_numeric, project_from_values
 
-# A field read with less confidence than this sends its project to review.
-ACCEPT_THRESHOLD = 0.9
-# Two independent readings (a healthy text layer or page images, and the LLM) agree.
-CONF_AGREE = 0.95
-# A value only the LLM gives: never accepted without a second source agreeing.
-CONF_LLM_ONLY = 0.5
-# A disagreement won by a value read from a healthy text layer.
-CONF_DISAGREE_STRONG = 0.8
-# A disagreement won on the checker's evidence or on confidence alone.
-CONF_DISAGREE_WEAK = 0.5
-
-Value = str | float | None
-
-NUMERIC_FIELDS = frozenset({"weight", "score", "total_weight", "total_score"})
-_FUNDS_LINES = L.FUNDS_LINES
-_FUNDS_COLUMNS = L.FUNDS_COLUMNS
-_INDICATOR_FIELDS = L.INDICATOR_COLUMNS
-_STEP = re.compile(r"([a-z_0-9]+)(?:\[(\d+)\])?")
 _CENT = Decimal("0.01")
+LAYOUT, LLM = Source.layout, Source.llm
 
 
 def reconcile(candidate: ProjectCandidate, checks: list[Finding]) -> ProjectResult:
@@ -47,62 +40,7 @@ def reconcile_failed(
     candidate: ProjectCandidate, checks: list[Finding], reason: str
 ) -> ProjectResult:
     """The layout reader's candidate when the LLM gave no answer: its values, sent to review."""
-    return _decide(candidate, checks, review=[f"llm_failed: {reason}"])
-
-
-def is_numeric(path: str) -> bool:
-    """Whether a field path holds a number (funds cells, weights, scores, totals)."""
-    return path.startswith("funds.") or path.rsplit(".", 1)[-1] in NUMERIC_FIELDS
-
-
-def field_values(project: Project) -> dict[str, Value]:
-    """Every leaf field of a project by field path, in printed order."""
-    out: dict[str, Value] = {
-        "name": project.name,
-        "department": project.department,
-        "implementing_unit": project.implementing_unit,
-        "amount_unit": project.amount_unit,
-    }
-    for line in _FUNDS_LINES:
-        row = getattr(project.funds, line)
-        for col in _FUNDS_COLUMNS:
-            out[f"funds.{line}.{col}"] = getattr(row, col)
-    out["goal_expected"] = project.goal_expected
-    out["goal_actual"] = project.goal_actual
-    for i, ind in enumerate(project.indicators):
-        for key in _INDICATOR_FIELDS:
-            out[f"indicators[{i}].{key}"] = getattr(ind, key)
-    out["total_weight"] = project.total_weight
-    out["total_score"] = project.total_score
-    out["grade"] = project.grade
-    return out
-
-
-def project_from_values(values: Mapping[str, Value]) -> Project:
-    """The inverse of field_values."""
-    root: dict[str, object] = {"funds": {}, "indicators": []}
-    for path, value in values.items():
-        node: dict[str, object] = root
-        steps = path.split(".")
-        for j, part in enumerate(steps):
-            m = _STEP.fullmatch(part)
-            if m is None:
-                raise ValueError(f"bad field path {path!r}")
-            name, index = m.group(1), m.group(2)
-            last = j == len(steps) - 1
-            if index is not None:
-                items = node.setdefault(name, [])
-                assert isinstance(items, list)
-                while len(items) <= int(index):
-                    items.append({})
-                node = items[int(index)]
-            elif last:
-                node[name] = value
-            else:
-                child = node.setdefault(name, {})
-                assert isinstance(child, dict)
-                node = child
-    return Project.model_validate(root)
+    return _decide(candidate, checks, review=[Reason(kind=ReasonKind.llm_failed, detail=reason)])
 
 
 def _cents(value: Value) -> Decimal | None:
@@ -163,7 +101,7 @@ def reconcile_pair(
         return p in lay_values and lay_conf.get(p, 0.0) > 0.0
 
     chosen: dict[str, Value] = {}
-    source: dict[str, str] = {}
+    source: dict[str, Source] = {}
     conf: dict[str, float] = {}
     weak: list[str] = []  # disagreements the text layer cannot settle
     candidates: dict[str, list[CandidateValue]] = {}
@@ -171,29 +109,29 @@ def reconcile_pair(
     llm_only: list[str] = []
     for p in paths:
         lc = lay_conf.get(p, 1.0) if lay_read(p) else 0.0
-        mc = llm.field_confidence.get(p, CONF_LLM_ONLY)
+        mc = llm.field_confidence.get(p, C.LLM_ONLY)
         in_lay, in_llm = p in lay_values, p in llm_values
         lv, mv = lay_values.get(p), llm_values.get(p)
         if in_lay and in_llm and lay_read(p) and same_value(p, lv, mv):
-            chosen[p], source[p] = lv, "layout"
-            conf[p] = max(lc, CONF_AGREE) if independent else lc
+            chosen[p], source[p] = lv, LAYOUT
+            conf[p] = max(lc, C.LLM_AGREES) if independent else lc
             continue
         if in_llm and not lay_read(p):
-            chosen[p], source[p], conf[p] = mv, "llm", min(mc, CONF_LLM_ONLY)
+            chosen[p], source[p], conf[p] = mv, LLM, min(mc, C.LLM_ONLY)
             llm_only.append(p)
         elif not in_llm:
-            chosen[p], source[p], conf[p] = lv, "layout", min(lc, CONF_DISAGREE_STRONG)
-        elif lc >= ACCEPT_THRESHOLD:
-            chosen[p], source[p], conf[p] = lv, "layout", CONF_DISAGREE_STRONG
+            chosen[p], source[p], conf[p] = lv, LAYOUT, min(lc, C.DISAGREE_LAYER_KEPT)
+        elif lc >= C.ACCEPT:
+            chosen[p], source[p], conf[p] = lv, LAYOUT, C.DISAGREE_LAYER_KEPT
         else:
             weak.append(p)
             better = mc > lc
-            chosen[p], source[p] = (mv, "llm") if better else (lv, "layout")
-            conf[p] = CONF_DISAGREE_WEAK
+            chosen[p], source[p] = (mv, LLM) if better else (lv, LAYOUT)
+            conf[p] = C.DISAGREE_UNSETTLED
         candidates[p] = [
-            CandidateValue(source="layout", value=lv if in_lay else None, confidence=round(lc, 3)),
+            CandidateValue(source=LAYOUT, value=lv if in_lay else None, confidence=round(lc, 3)),
             CandidateValue(
-                source="llm",
+                source=LLM,
                 value=mv if in_llm else None,
                 confidence=round(mc, 3),
                 note="" if in_llm else "the LLM gave no such field",
@@ -209,9 +147,7 @@ def reconcile_pair(
         trial[p] = llm_values[p]
         fails_llm = bool(_errors_on(project_from_values(trial), p))
         if fails_lay != fails_llm:
-            chosen[p], source[p] = (
-                (llm_values[p], "llm") if fails_lay else (lay_values[p], "layout")
-            )
+            chosen[p], source[p] = (llm_values[p], LLM) if fails_lay else (lay_values[p], LAYOUT)
             why[p] = "checker passes with it"
         else:
             why[p] = "higher reading confidence"
@@ -219,7 +155,7 @@ def reconcile_pair(
         if p in llm_only:
             continue
         reason = why.get(p) or (
-            "healthy text layer" if source[p] == "layout" and p in llm_values else "only source"
+            "healthy text layer" if source[p] == LAYOUT and p in llm_values else "only source"
         )
         cands_text = f"layout {_short(cands[0].value)} / llm {_short(cands[1].value)}"
         disagreements.append(f"{p} ({cands_text}; kept {source[p]}: {reason})")
@@ -227,17 +163,24 @@ def reconcile_pair(
     project = project_from_values(chosen)
     printed: dict[str, str] = {}
     for p, value in chosen.items():
-        if source[p] == "layout" and layout is not None and p in layout.printed:
+        if source[p] == LAYOUT and layout is not None and p in layout.printed:
             printed[p] = layout.printed[p]
         else:
             printed[p] = printed_text(p, value)
-    review: list[str] = []
+    review: list[Reason] = []
     if layout is None:
-        review.append("llm_only_project: the layout reader did not find this project")
+        review.append(
+            Reason(
+                kind=ReasonKind.llm_only_project,
+                detail="the layout reader did not find this project",
+            )
+        )
     if disagreements:
-        review.append(_listed("sources_disagree", disagreements))
+        review.append(Reason(kind=ReasonKind.sources_disagree, detail=_listed(disagreements)))
     if llm_only and layout is not None:
-        review.append(_listed("llm_only (no second source)", llm_only))
+        review.append(
+            Reason(kind=ReasonKind.llm_only, note="no second source", detail=_listed(llm_only))
+        )
     merged = ProjectCandidate(
         project=project,
         printed=printed,
@@ -261,41 +204,47 @@ def reconcile_pair(
     )
 
 
-def _listed(head: str, items: list[str], limit: int = 6) -> str:
+def _listed(items: list[str], limit: int = 6) -> str:
     more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return f"{head}: {', '.join(items[:limit])}{more}"
+    return f"{', '.join(items[:limit])}{more}"
 
 
 def _decide(
     candidate: ProjectCandidate,
     checks: list[Finding],
-    review: list[str] | None = None,
+    review: list[Reason] | None = None,
     candidates: dict[str, list[CandidateValue]] | None = None,
     extra: list[Finding] | None = None,
 ) -> ProjectResult:
     conf = candidate.field_confidence
     findings = [*candidate.reading_findings, *checks, *(extra or [])]
-    doubtful = sorted((p for p, c in conf.items() if c < ACCEPT_THRESHOLD), key=_path_order)
+    doubtful = sorted((p for p, c in conf.items() if c < C.ACCEPT), key=_path_order)
     rule_errors = [f for f in checks if f.severity is Severity.error]
     reading_errors = [f for f in candidate.reading_findings if f.severity is Severity.error]
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     for f in reading_errors:
-        reasons.append(f"{f.rule}: {f.message}")
+        reasons.append(Reason(kind=ReasonKind.reading, rule=f.rule, detail=f.message))
     reasons += review or []
     if doubtful:
         shown = ", ".join(f"{p} ({conf[p]:.2f})" for p in doubtful[:8])
         more = f" and {len(doubtful) - 8} more" if len(doubtful) > 8 else ""
-        reasons.append(f"low_confidence: {shown}{more}")
+        reasons.append(Reason(kind=ReasonKind.low_confidence, detail=f"{shown}{more}"))
     source_inconsistent = False
     for f in rule_errors:
-        shaky = [p for p in f.fields if conf.get(p, 1.0) < ACCEPT_THRESHOLD]
+        shaky = [p for p in f.fields if conf.get(p, 1.0) < C.ACCEPT]
+        detail = f.equation or f.message
         if shaky or reading_errors:
             reasons.append(
-                f"check_failed {f.rule} (may be a misreading): {f.equation or f.message}"
+                Reason(
+                    kind=ReasonKind.check_failed,
+                    rule=f.rule,
+                    note="may be a misreading",
+                    detail=detail,
+                )
             )
         else:
             source_inconsistent = True
-            reasons.append(f"source_inconsistent {f.rule}: {f.equation or f.message}")
+            reasons.append(Reason(kind=ReasonKind.source_inconsistent, rule=f.rule, detail=detail))
     accepted = not rule_errors and not reading_errors and not doubtful and not review
     confidence = min(conf.values(), default=0.0)
     return ProjectResult(

@@ -4,25 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeAlias
 
 import fitz
 
 from pipeline.errors import InputFileError
 from pipeline.models import Char, PageContent, Segment, TextLayer
+from pipeline.options import RenderOptions
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# The stages after this one handle pages and documents only through these names and functions.
+Page: TypeAlias = fitz.Page
+Document: TypeAlias = fitz.Document
 
 fitz.TOOLS.mupdf_display_errors(False)  # MuPDF prints repair chatter to stderr; we report ourselves
 
 # Thinner than this, a filled or stroked rectangle is a ruling line, not a box.
 _LINE_MAX_THICKNESS = 2.5
 _TEXT_FLAGS = fitz.TEXT_PRESERVE_WHITESPACE | fitz.TEXT_PRESERVE_LIGATURES | fitz.TEXT_MEDIABOX_CLIP
-
-
-@dataclass(frozen=True, slots=True)
-class RenderOptions:
-    max_bytes: int = 500 * 1024 * 1024
-    max_pages: int = 3000
 
 
 def _size(n: int) -> str:
@@ -169,3 +171,12 @@ def render_png(
         page = doc[page_number - 1]
         rect = (fitz.Rect(clip) & page.rect) if clip is not None else None
         return page.get_pixmap(dpi=dpi, clip=rect).tobytes("png")
+
+
+def render_gray(page: Page, dpi: int) -> np.ndarray:
+    """The page rendered at `dpi` as a greyscale uint8 array (rows x columns), for OCR."""
+    import numpy as np  # only scans need it: clean PDFs never render
+
+    pix = page.get_pixmap(dpi=dpi, colorspace=fitz.csGRAY, alpha=False)
+    img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)
+    return img[:, : pix.width].copy()

@@ -6,7 +6,6 @@ import hashlib
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline import __version__
@@ -14,25 +13,13 @@ from pipeline.checks import check_project
 from pipeline.errors import InputFileError
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
-from pipeline.llm.settings import LLMSettings
 from pipeline.models import DocumentLayout, TextLayer
+from pipeline.options import RunOptions
 from pipeline.output import document_json, write_atomic, write_summary
-from pipeline.read import ReadOptions, read_document
+from pipeline.read import read_document
 from pipeline.reconcile import reconcile
-from pipeline.render import RenderOptions, open_pdf
-from schemas import DocumentResult, InputError
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    render: RenderOptions = field(default_factory=RenderOptions)
-    ocr: str = "auto"  # auto (scans and suspect cells) | off | always
-    dpi: int = 200  # page rendering for OCR and image ruling lines
-    threads: int = 2  # onnxruntime intra-op threads for OCR
-    llm: LLMSettings | None = None  # the LLM runs only when these name a model
-
-    def read_options(self) -> ReadOptions:
-        return ReadOptions(ocr=self.ocr, dpi=self.dpi, threads=self.threads)
+from pipeline.render import open_pdf
+from schemas import DocumentResult, DocumentStatus, ErrorKind, InputError
 
 
 def file_sha256(path: Path) -> str:
@@ -44,19 +31,19 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _no_table_reason(layout: DocumentLayout, ocr: str) -> tuple[str, str]:
+def _no_table_reason(layout: DocumentLayout, ocr: str) -> tuple[ErrorKind, str]:
     layers = set(layout.text_layers.values())
     scanned = layers == {TextLayer.none} or (TextLayer.digital not in layers and not layout.tables)
     if scanned and ocr == "off":
-        return "scanned", "scanned PDF and OCR is turned off (--ocr off): nothing to read"
+        return ErrorKind.scanned, "scanned PDF and OCR is turned off (--ocr off): nothing to read"
     if scanned:
         return (
-            "scanned",
+            ErrorKind.scanned,
             f"scanned PDF: no 绩效自评表 found by OCR ({len(layout.tables)} ruled tables "
             f"on {layout.pages} pages)",
         )
     return (
-        "no_table",
+        ErrorKind.no_table,
         f"no 绩效自评表 found ({len(layout.tables)} ruled tables on {layout.pages} pages, "
         "none with the 项目名称 / 绩效指标 labels)",
     )
@@ -72,11 +59,11 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
         sha = file_sha256(path) if path.is_file() else ""
         with open_pdf(path, opts.render) as doc:
             n_pages = doc.page_count
-            pages, health = read_document(doc, opts.read_options())
+            pages, health = read_document(doc, opts.read)
             layout = build_layout(pages)
         extraction = extract_layout(layout)
         if not extraction.candidates:
-            kind, reason = _no_table_reason(layout, opts.ocr)
+            kind, reason = _no_table_reason(layout, opts.read.ocr)
             raise InputFileError(str(path), kind, reason)
         llm_info: dict[str, object] = {}
         if opts.llm is not None and opts.llm.enabled:
@@ -107,7 +94,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
         first = str(exc).splitlines()[0] if str(exc) else ""
         err = InputError(
             source=str(path),
-            kind="failed",
+            kind=ErrorKind.failed,
             message=f"{path}: internal error {type(exc).__name__}: {first}",
         )
     return DocumentResult(
@@ -116,6 +103,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
         source_path=str(path.resolve()),
         errors=[err],
         tool_version=__version__,
+        status=DocumentStatus.failed,
         seconds=round(time.perf_counter() - t0, 4),
     )
 

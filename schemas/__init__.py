@@ -1,15 +1,24 @@
 """Pydantic models of a 财政项目支出绩效自评表 report and of the pipeline's output contract."""
 
+from schemas.llm_record import LLMRecord
 from schemas.output import (
     CandidateValue,
     DocumentResult,
+    DocumentStatus,
+    ErrorKind,
     FieldSource,
     Finding,
     InputError,
     PageHealth,
     ProjectResult,
+    ReadWith,
+    Reason,
+    ReasonKind,
     Severity,
+    Source,
     Status,
+    TextLayer,
+    Verdict,
 )
 from schemas.report import (
     FundsBlock,
@@ -24,18 +33,27 @@ from schemas.report import (
 __all__ = [
     "CandidateValue",
     "DocumentResult",
+    "DocumentStatus",
+    "ErrorKind",
     "FieldSource",
     "Finding",
     "FundsBlock",
     "FundsLine",
     "Indicator",
     "InputError",
+    "LLMRecord",
     "PageHealth",
     "Project",
     "ProjectResult",
+    "ReadWith",
+    "Reason",
+    "ReasonKind",
     "Report",
     "Severity",
+    "Source",
     "Status",
+    "TextLayer",
     "TruthProject",
     "TruthReport",
+    "Verdict",
 ]

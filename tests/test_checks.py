@@ -16,13 +16,13 @@ from pipeline.checks import (
     check_r8_target_vs_score,
     rules,
 )
-from pipeline.checks_values import field_value
 from schemas.output import Finding, Severity
+from schemas.paths import value_at
 from schemas.report import Project, TruthReport
 
 SEED = Path(__file__).resolve().parents[1] / "eval" / "seed_2024.truth.json"
 PROJECTS = TruthReport.model_validate_json(SEED.read_text(encoding="utf-8")).projects
-SEVERITY = {rule_id: Severity(severity) for rule_id, severity, _ in rules()}
+SEVERITY = {r.id: r.severity for r in rules()}
 
 
 def seed(number: int) -> Project:
@@ -35,7 +35,7 @@ def mutate(project: Project, changes: dict[str, object]) -> Project:
     copy = project.model_copy(deep=True)
     for path, value in changes.items():
         parent, _, name = path.rpartition(".")
-        setattr(field_value(copy, parent) if parent else copy, name, value)
+        setattr(value_at(copy, parent) if parent else copy, name, value)
     return copy
 
 
@@ -50,8 +50,8 @@ def new_findings(changed: Project, original: Project) -> list[Finding]:
 
 
 def test_rules_table_lists_r1_to_r10() -> None:
-    assert [rule_id for rule_id, _, _ in rules()] == [f"R{i}" for i in range(1, 11)]
-    assert {rule_id for rule_id, s, _ in rules() if s == "error"} == {f"R{i}" for i in range(1, 8)}
+    assert [r.id for r in rules()] == [f"R{i}" for i in range(1, 11)]
+    assert {r.id for r in rules() if r.severity is Severity.error} == {f"R{i}" for i in range(1, 8)}
 
 
 @pytest.mark.parametrize("number", range(1, 11))

@@ -15,9 +15,9 @@ import fitz
 import pytest
 
 from pipeline.cli import main
+from pipeline.options import RenderOptions, RunOptions
 from pipeline.output import SUMMARY_COLUMNS
-from pipeline.render import RenderOptions
-from pipeline.run import RunOptions, process_file
+from pipeline.run import process_file
 from schemas import DocumentResult, Project, TruthReport
 from schemas.export import MODELS
 

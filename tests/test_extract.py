@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.evalset.pdfgen import write_report_pdf
 from pipeline.run import process_file
-from schemas import DocumentResult, Status, TruthReport
+from schemas import DocumentResult, ReasonKind, Status, TruthReport
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = ROOT / "tests" / "golden" / "seed_2024.json"
@@ -73,7 +73,7 @@ def test_inconsistent_source_is_flagged_not_fixed(tmp_path: Path) -> None:
         if i in bad:
             assert project.status is Status.needs_review
             assert project.source_inconsistent
-            assert any(r.startswith("source_inconsistent") for r in project.reasons)
+            assert any(r.kind is ReasonKind.source_inconsistent for r in project.reasons)
         else:
             assert project.status is Status.accepted
 
@@ -114,9 +114,9 @@ def test_regenerate_flag_is_off_in_ci() -> None:
 
 def test_unchecked_hidden_layer_is_never_accepted(seed_pdfs: dict[str, Path]) -> None:
     """With OCR off nothing checks the hidden layer, so nothing read from it is accepted."""
-    from pipeline.run import RunOptions
+    from pipeline.options import ReadOptions, RunOptions
 
-    doc = process_file(seed_pdfs["badlayer"], RunOptions(ocr="off"))
+    doc = process_file(seed_pdfs["badlayer"], RunOptions(read=ReadOptions(ocr="off")))
     assert all(p.status is Status.needs_review for p in doc.projects)
     if not doc.projects:
         assert doc.errors and doc.errors[0].kind == "scanned"

@@ -8,10 +8,12 @@ import fitz
 import pytest
 
 from pipeline.evalset.pdfgen import write_report_pdf
-from pipeline.health import bad_glyphs, diagnose, doubled_share, suspect_cell
+from pipeline.health import diagnose, doubled_share, suspect_cell
 from pipeline.layout import page_tables
-from pipeline.read import ReadOptions, read_checked
+from pipeline.options import ReadOptions
+from pipeline.read import read_checked
 from pipeline.render import read_page
+from pipeline.textnorm import bad_glyphs
 from schemas import TruthReport
 
 

@@ -13,8 +13,7 @@ from pipeline.evalset.pdfgen import _base_variant, write_report_pdf
 from pipeline.imagelines import PageImage, binarize, estimate_skew, prepare, ruling_segments
 from pipeline.layout import page_tables
 from pipeline.models import PageContent, Table, TextLayer
-from pipeline.page_image import render_gray
-from pipeline.render import read_page
+from pipeline.render import read_page, render_gray
 from schemas import TruthReport
 
 DPI = 150

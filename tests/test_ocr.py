@@ -21,9 +21,10 @@ from pipeline.arbitrate import (
 from pipeline.evalset.pdfgen import write_report_pdf
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
-from pipeline.read import ReadOptions, read_document
+from pipeline.options import ReadOptions, RunOptions
+from pipeline.read import read_document
 from pipeline.reconcile import ACCEPT_THRESHOLD
-from pipeline.run import RunOptions, process_file
+from pipeline.run import process_file
 from pipeline.scoring import score_document
 from schemas import DocumentResult, TruthReport
 
@@ -116,7 +117,7 @@ def test_scan_is_read_by_ocr(small: TruthReport, results: dict[str, DocumentResu
 
 
 def test_scan_with_ocr_off_reports_a_scan(pdfs: dict[str, Path]) -> None:
-    res = process_file(pdfs["scan"], RunOptions(ocr="off"))
+    res = process_file(pdfs["scan"], RunOptions(read=ReadOptions(ocr="off")))
     assert [e.kind for e in res.errors] == ["scanned"]
 
 
@@ -160,7 +161,7 @@ def test_leading_operator_is_checked_by_its_shape(tmp_path: Path) -> None:
     from pipeline.evalset.pdfgen_text import FONT
     from pipeline.imagelines import prepare
     from pipeline.ocr import read_regions
-    from pipeline.page_image import render_gray
+    from pipeline.render import render_gray
 
     texts = ["≥ 95.00(%)", "≤ 200000.00(元)", "100.00(%)", "19000.00(人)", "=100.00(%)"]
     doc = fitz.open()

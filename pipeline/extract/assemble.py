@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 
+from pipeline import confidence as C
 from pipeline.extract import labels as L
-from pipeline.extract.numbers import read_number, to_float
 from pipeline.models import Cell, ProjectCandidate
+from pipeline.numbers import read_number, to_float
 from schemas import (
     CandidateValue,
     FieldSource,
@@ -16,18 +16,11 @@ from schemas import (
     FundsLine,
     Indicator,
     Project,
+    ReadWith,
     Severity,
 )
+from schemas.paths import FUNDS_COLUMNS, FUNDS_LINES, funds_path
 
-# Confidence of a value read from a visible, clean text layer inside a ruled cell.
-CONF_CLEAN = 1.0
-# A value joined across a page break by rule, not by a ruling line: right nearly always.
-CONF_JOINED = 0.95
-# Hidden text over a page image (an OCR layer of unknown quality): not to be trusted alone.
-CONF_HIDDEN_LAYER = 0.4
-CONF_DOUBTFUL = 0.3
-
-_NUMERIC_FUNDS = L.FUNDS_COLUMNS
 # Funds cells that real reports print as "-" on the sub-rows.
 _DASH_OK = {"weight", "score"}
 
@@ -87,11 +80,11 @@ class _Collector:
         self.candidates: dict[str, list[CandidateValue]] = {}
 
     def _base_conf(self, path: str, cells: list[Cell]) -> float:
-        conf = CONF_CLEAN
+        conf = C.CLEAN_TEXT_LAYER
         # A hidden layer is not to be trusted alone; cells checked against OCR (or read by it)
         # carry their own arbitrated confidence instead.
-        if self.raw.untrusted_layer and any(c.read_with == "text_layer" for c in cells):
-            conf = CONF_HIDDEN_LAYER
+        if self.raw.untrusted_layer and any(c.read_with is ReadWith.text_layer for c in cells):
+            conf = C.HIDDEN_LAYER
         conf = min([conf, *(c.confidence for c in cells)])
         readings = [r for c in cells for r in c.readings]
         if readings:
@@ -106,7 +99,7 @@ class _Collector:
             ]
         doubts = sorted({d for c in cells for d in c.doubtful})
         if doubts:
-            conf = min(conf, CONF_DOUBTFUL)
+            conf = min(conf, C.DOUBTFUL)
             self._note(
                 "READ_DOUBTFUL",
                 Severity.warning,
@@ -114,14 +107,14 @@ class _Collector:
                 f"{path} may be misread: {'; '.join(doubts)}",
             )
         if path in self.raw.joined or len({c.page for c in cells}) > 1:
-            conf = min(conf, CONF_JOINED)
+            conf = min(conf, C.JOINED_ACROSS_PAGES)
         return conf
 
     def _read(self, path: str, cells: list[Cell] | None, required: bool) -> str | None:
         """Record the printed text, box and base confidence of a field; None if not found."""
         cells = cells if cells is not None else self.raw.cells.get(path)
         if cells is None:
-            self.conf[path] = 0.0 if required else CONF_JOINED
+            self.conf[path] = C.NOT_READ if required else C.JOINED_ACROSS_PAGES
             if required:
                 self._missing(path)
             return None
@@ -145,10 +138,10 @@ class _Collector:
         reading = read_number(text)
         conf = self.conf[path]
         if not reading.ok:
-            conf = 0.0
+            conf = C.NOT_READ
             self._note("READ_NUMBER", Severity.error, path, f"{path}: '{text}' is not a number")
         elif reading.blank and required and not dash_ok:
-            conf = min(conf, 0.5)
+            conf = min(conf, C.BLANK_NUMBER)
             self._note(
                 "READ_BLANK", Severity.warning, path, f"{path} is blank where a number is expected"
             )
@@ -179,10 +172,10 @@ def assemble(raw: RawProject) -> ProjectCandidate:
     department = col.text("department", None)
     unit = col.text("implementing_unit", None)
     lines: dict[str, FundsLine] = {}
-    for line in L.FUNDS_LINES:
+    for line in FUNDS_LINES:
         vals: dict[str, float | None] = {}
-        for key in _NUMERIC_FUNDS:
-            path = f"funds.{line}.{key}"
+        for key in FUNDS_COLUMNS:
+            path = funds_path(line, key)
             required = line == "total" or key not in _DASH_OK
             vals[key] = col.number(
                 path, None, required, dash_ok=line != "total" and key in _DASH_OK
@@ -203,24 +196,24 @@ def assemble(raw: RawProject) -> ProjectCandidate:
             vals_i[key] = col.text(f"{p}.{key}", cells)
         if not vals_i["name"]:
             # every indicator has a name: an empty one means the row was not read right
-            col.conf[f"{p}.name"] = min(col.conf.get(f"{p}.name", 1.0), 0.5)
+            col.conf[f"{p}.name"] = min(col.conf.get(f"{p}.name", 1.0), C.EMPTY_NAME)
         for key in ("weight", "score"):
             num_cells = row.get(key) or None
             vals_i[key] = col.number(f"{p}.{key}", num_cells, True, dash_ok=False)
         if split:
             for key in ("name", "target", "actual", "deviation_reason"):
-                col.conf[f"{p}.{key}"] = min(col.conf.get(f"{p}.{key}", 1.0), CONF_JOINED)
+                col.conf[f"{p}.{key}"] = min(col.conf.get(f"{p}.{key}", 1.0), C.JOINED_ACROSS_PAGES)
         indicators.append(Indicator.model_validate(vals_i))
     if not indicators:
         col._missing("indicators")
-        col.conf["indicators"] = 0.0
+        col.conf["indicators"] = C.NOT_READ
     total_weight = col.number("total_weight", None, True, dash_ok=False)
     total_score = col.number("total_score", None, True, dash_ok=False)
     grade = col.text("grade", None)
     unit_text = _text(raw.unit_cells)
     amount_unit = L.amount_unit(unit_text) or "万元"
     # No unit printed: 万元 is what these reports use, but say it was assumed.
-    col.conf["amount_unit"] = CONF_CLEAN if L.amount_unit(unit_text) else 0.5
+    col.conf["amount_unit"] = C.CLEAN_TEXT_LAYER if L.amount_unit(unit_text) else C.ASSUMED_UNIT
     if raw.unit_cells:
         col.printed["amount_unit"] = unit_text
         src = _source(raw.unit_cells)
@@ -251,4 +244,4 @@ def assemble(raw: RawProject) -> ProjectCandidate:
     )
 
 
-__all__ = ["Decimal", "RawProject", "assemble"]
+__all__ = ["RawProject", "assemble"]

@@ -7,19 +7,6 @@ from functools import lru_cache
 
 from pipeline.textnorm import compact
 
-FUNDS_LINES = ("total", "appropriation", "carryover", "other")
-FUNDS_COLUMNS = ("initial_budget", "annual_budget", "executed", "weight", "execution_rate", "score")
-INDICATOR_COLUMNS = (
-    "level1",
-    "level2",
-    "name",
-    "target",
-    "actual",
-    "weight",
-    "score",
-    "deviation_reason",
-)
-
 _PUNCT = re.compile(r"[:：,，。.;；、*\s]")
 
 _SINGLE = {

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pipeline.extract import labels as L
 from pipeline.extract.assemble import RawProject, assemble
 from pipeline.models import Cell, DocumentLayout, ExtractionResult, Table, TextLayer
+from schemas.paths import INDICATOR_COLUMNS
 
 _YEAR = re.compile(r"(20\d{2})\s*年")
 
@@ -194,7 +195,7 @@ class _Reader:
                 return
         index = len(self.cur.indicators)
         ind: dict[str, list[Cell]] = {}
-        for key in L.INDICATOR_COLUMNS:
+        for key in INDICATOR_COLUMNS:
             hit = got.get(key)
             if key in ("level1", "level2"):
                 self._level(key, hit, row.continues_table, index)

@@ -1,4 +1,4 @@
-"""LLM settings from flags, environment and a TOML config file (in that order of precedence).
+"""LLM settings (pipeline/options.py) from flags, environment and a TOML config file, in that order.
 
 The LLM is on only when a model is named; a stray OPENAI_API_KEY never starts spending.
 Config files: ./jixiao.toml, then ~/.config/jixiao/config.toml (the first that exists), table [llm].
@@ -10,89 +10,27 @@ import argparse
 import os
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from pydantic import TypeAdapter, ValidationError
+
+from pipeline.options import DEFAULT_LLM_CACHE, LLM_MODES, LLMSettings, Price
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10 (tomli is what became tomllib)
     import tomli as tomllib
 
-MODES = ("tools", "json", "json_schema", "md_json")
-DEFAULT_CACHE_DIR = ".jixiao-cache/llm"
+MODES = LLM_MODES
+DEFAULT_CACHE_DIR = DEFAULT_LLM_CACHE
+_FIELDS = LLMSettings.model_fields
+# Keys the config file takes beyond the settings themselves.
+_CONFIG_ONLY = {"api_key_env", "prices"}
 
 
 class SettingsError(ValueError):
     """A setting that cannot be used (bad mode, unknown config key, unreadable file)."""
-
-
-@dataclass(frozen=True)
-class Price:
-    """Cost per million tokens, prompt (input) and completion (output)."""
-
-    input: float
-    output: float
-
-
-@dataclass(frozen=True)
-class LLMSettings:
-    """Everything the LLM path needs; picklable, so it crosses to worker processes."""
-
-    model: str = ""
-    base_url: str = ""  # empty: the openai client's default (https://api.openai.com/v1)
-    api_key: str = field(default="", repr=False)
-    vision: bool = False  # the model takes images: page crops are sent with the text grid
-    mode: str = "tools"  # tools | json | json_schema | md_json (what the server supports)
-    max_repair_rounds: int = 2
-    max_validation_retries: int = 2  # instructor's re-asks after a schema/JSON error
-    max_tokens_per_document: int = 300_000  # prompt + completion, fresh and replayed
-    max_output_tokens: int = 8192
-    temperature: float = 0.0
-    concurrency: int = 4  # requests in flight per document (per worker process)
-    timeout: float = 120.0  # seconds per HTTP request
-    retry_attempts: int = 5  # tries per request on 429 / 5xx / timeout / connection reset
-    retry_base_wait: float = 1.0  # seconds; jittered exponential backoff
-    retry_max_wait: float = 60.0  # cap on one wait, Retry-After included
-    image_dpi: int = 150
-    crop_dpi: int = 300
-    cache_dir: str = DEFAULT_CACHE_DIR
-    cache: bool = True
-    replay_only: bool = False
-    currency: str = "USD"
-    prices: Mapping[str, Price] = field(default_factory=dict)
-
-    @property
-    def enabled(self) -> bool:
-        """On only when a model is named."""
-        return bool(self.model)
-
-    @property
-    def host(self) -> str:
-        """Host (and port) of the endpoint, for the record; never the key."""
-        url = self.base_url or "https://api.openai.com/v1"
-        return urlsplit(url).netloc or url
-
-    def price(self) -> Price | None:
-        """The model's price, if the table has it."""
-        return self.prices.get(self.model)
-
-
-_INT = {
-    "max_repair_rounds",
-    "max_validation_retries",
-    "max_tokens_per_document",
-    "max_output_tokens",
-    "concurrency",
-    "retry_attempts",
-    "image_dpi",
-    "crop_dpi",
-}
-_FLOAT = {"temperature", "timeout", "retry_base_wait", "retry_max_wait"}
-_BOOL = {"vision", "cache", "replay_only"}
-_STR = {"model", "base_url", "api_key", "mode", "cache_dir", "currency"}
-_CONFIG_ONLY = {"api_key_env", "prices"}
 
 
 def config_paths(cwd: Path | None = None, home: Path | None = None) -> list[Path]:
@@ -103,25 +41,17 @@ def config_paths(cwd: Path | None = None, home: Path | None = None) -> list[Path
 
 
 def _coerce(key: str, value: Any, where: str) -> Any:
+    """One setting's value in its field's type (pydantic's rules: 'yes'/'on'/'1' are true...)."""
+    field = _FIELDS.get(key)
+    if field is None or field.annotation is None:
+        raise SettingsError(f"{where}: unknown LLM setting {key}")
+    if field.annotation is bool and isinstance(value, str) and not value.strip():
+        return False  # an empty variable turns a switch off
     try:
-        if key in _BOOL:
-            if isinstance(value, str):
-                low = value.strip().lower()
-                if low in ("1", "true", "yes", "on"):
-                    return True
-                if low in ("0", "false", "no", "off", ""):
-                    return False
-                raise ValueError(value)
-            return bool(value)
-        if key in _INT:
-            if isinstance(value, bool):
-                raise ValueError(value)
-            return int(value)
-        if key in _FLOAT:
-            return float(value)
-        return str(value)
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"{where}: bad value for {key}: {value!r}") from exc
+        return TypeAdapter(field.annotation).validate_python(value, strict=False)
+    except ValidationError as exc:
+        why = exc.errors()[0]["msg"] if exc.errors() else "invalid"
+        raise SettingsError(f"{where}: bad value for {key}: {value!r} ({why})") from exc
 
 
 def _prices(raw: Any, where: str) -> dict[str, Price]:
@@ -133,7 +63,10 @@ def _prices(raw: Any, where: str) -> dict[str, Price]:
             raise SettingsError(
                 f"{where}: [llm.prices.{model!r}] needs input = and output = (per 1M tokens)"
             )
-        out[str(model)] = Price(float(row.get("input", 0.0)), float(row.get("output", 0.0)))
+        try:
+            out[str(model)] = Price.model_validate(dict(row))
+        except ValidationError as exc:
+            raise SettingsError(f"{where}: [llm.prices.{model!r}]: {exc}") from exc
     return out
 
 
@@ -146,7 +79,7 @@ def read_config(path: Path, env: Mapping[str, str]) -> dict[str, Any]:
     table = data.get("llm", {})
     if not isinstance(table, Mapping):
         raise SettingsError(f"{path}: [llm] must be a table")
-    known = _INT | _FLOAT | _BOOL | _STR | _CONFIG_ONLY
+    known = (_FIELDS.keys() - {"prices"}) | _CONFIG_ONLY
     unknown = sorted(set(table) - known)
     if unknown:
         raise SettingsError(f"{path}: unknown [llm] key(s): {', '.join(unknown)}")
@@ -204,27 +137,16 @@ def load_settings(
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = _coerce(key, value, f"--{key}") if key != "prices" else value
-    names = {f.name for f in fields(LLMSettings)}
-    stray = sorted(set(values) - names)
+    stray = sorted(set(values) - _FIELDS.keys())
     if stray:
         raise SettingsError(f"unknown LLM setting(s): {', '.join(stray)}")
-    settings = replace(LLMSettings(), **values)
-    validate(settings)
-    return settings
-
-
-def validate(settings: LLMSettings) -> None:
-    """Reject settings that cannot work."""
-    if settings.mode not in MODES:
-        raise SettingsError(f"LLM mode {settings.mode!r}: expected one of {', '.join(MODES)}")
-    if settings.concurrency < 1:
-        raise SettingsError("LLM concurrency must be at least 1")
-    if settings.max_repair_rounds < 0 or settings.max_validation_retries < 0:
-        raise SettingsError("LLM repair rounds and validation retries cannot be negative")
-    if settings.max_tokens_per_document < 1:
-        raise SettingsError("LLM max_tokens_per_document must be positive")
-    if settings.timeout <= 0:
-        raise SettingsError("LLM timeout must be positive")
+    try:
+        return LLMSettings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise SettingsError(f"LLM settings: {problems}") from exc
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

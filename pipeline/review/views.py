@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.checks_values import FUNDS_LINES, LINE_LABELS
-from pipeline.reconcile import ACCEPT_THRESHOLD
+from pipeline.confidence import ACCEPT
 from pipeline.review import fields as F
 from pipeline.review.pages import box_percent, page_size
 from pipeline.review.store import Event
 from pipeline.review.workspace import Candidate, ProjectState
+from schemas.paths import FUNDS_LINES, LINE_LABELS
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def cell_classes(state: ProjectState, path: str, focus: str | None, hits: set[st
         classes.append("done")
         if not F.same(state.value(path), state.original_value(path)):
             classes.append("changed")
-    elif path in state.doubtful or state.confidence(path) < ACCEPT_THRESHOLD:
+    elif path in state.doubtful or state.confidence(path) < ACCEPT:
         classes.append("low")
     if path in hits:
         classes.append("hit")

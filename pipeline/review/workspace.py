@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from pipeline.checks import check_project, rules
-from pipeline.reconcile import ACCEPT_THRESHOLD
+from pipeline.confidence import ACCEPT
 from pipeline.review import fields as F
 from pipeline.review.diff import Segment, diff
 from pipeline.review.pages import find_pdf
@@ -20,7 +20,7 @@ from schemas import CandidateValue, DocumentResult, Finding, ProjectResult, Seve
 from schemas.report import Project
 
 CACHE_DIR = ".review-cache"
-CHECK_RULES = frozenset(rule_id for rule_id, _, _ in rules())
+CHECK_RULES = frozenset(r.id for r in rules())
 SOURCE_LABELS = {
     "layout": "版面读取",
     "llm": "LLM",
@@ -135,7 +135,7 @@ class ProjectState:
     def doubtful(self) -> list[str]:
         """Fields to check against the page: low confidence, sources disagreeing, or misread."""
         orig = self.original
-        paths = {p for p, c in orig.field_confidence.items() if c < ACCEPT_THRESHOLD}
+        paths = {p for p, c in orig.field_confidence.items() if c < ACCEPT}
         for path, cands in orig.candidates.items():
             texts = {F.display(path, c.value) for c in cands}
             if len(texts) > 1:

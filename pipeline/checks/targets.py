@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
+
+from pipeline.numbers import parse_number
+from pipeline.textnorm import nfkc
 
 # NFKC already folds full-width ＞＝＜ to ASCII; ≧ ≦ and the two-character forms remain.
 _OPERATORS = {
@@ -22,7 +24,8 @@ _OPERATORS = {
 }
 _CELL = re.compile(
     r"(?P<op>>=|<=|==|[≥≧≤≦=><])?\s*"
-    r"(?P<num>[+-]?(?:\d[\d,]*(?:\.\d+)?|\.\d+))\s*"
+    # the printed-number grammar of pipeline/numbers.py, with its thousands separators
+    r"(?P<num>[+-]?\d[\d,]*(?:\.\d+)?)\s*"
     r"(?P<unit>.*)",
     re.DOTALL,
 )
@@ -55,15 +58,18 @@ def _normalise_unit(unit: str) -> str | None:
 
 def parse_quantity(text: str) -> Quantity | None:
     """A cell such as '≥95.00(%)', '=1.00(期)', '100%' or '1.06(期/周)'; None if qualitative."""
-    cleaned = unicodedata.normalize("NFKC", text).strip()
+    cleaned = nfkc(text).strip()
     match = _CELL.fullmatch(cleaned)
     if match is None:
         return None
     unit = _normalise_unit(match.group("unit"))
     if unit is None:
         return None
+    value = parse_number(match.group("num"))
+    if value is None:
+        return None
     op = _OPERATORS[match.group("op")] if match.group("op") else "="
-    return Quantity(op, Decimal(match.group("num").replace(",", "")), unit, text)
+    return Quantity(op, value, unit, text)
 
 
 def parse_actual(text: str) -> Quantity | None:

@@ -1,12 +1,24 @@
-"""The warning rules R8-R10 of pipeline.checks: plausibility, not arithmetic."""
+"""Warning rules R8-R10: plausibility, not arithmetic (target parsing is in targets.py).
+
+R8  warning  a quantitative indicator met its target but scored below its weight, or missed it
+             and got full marks. Skipped for qualitative cells, differing units, null or zero
+             weights, null scores. '=' targets need exact equality.
+R9  warning  score < weight with a blank 偏差原因分析及改进措施. Null score or weight: skipped.
+R10 warning  first-level weight split far from the usual 产出 50 / 效益 30 / 满意度 10 / funds 10:
+             产出+成本 outside [30, 70], 效益 outside [10, 50], 满意度 outside [5, 20], funds 分数
+             outside [5, 20] (bounds inclusive), and any 一级指标 that is none of the four.
+             An empty group names every row's level1 field (those labels left it empty).
+"""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.checks_targets import meets, parse_actual, parse_quantity
-from pipeline.checks_values import Numbers, Printed, fmt, funds_label, funds_path, warning
+from pipeline.checks.targets import meets, parse_actual, parse_quantity
+from pipeline.checks.values import Numbers, Printed, warning
+from pipeline.numbers import fmt
 from schemas.output import Finding
+from schemas.paths import funds_label, funds_path
 from schemas.report import Indicator, Project
 
 

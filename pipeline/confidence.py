@@ -1,0 +1,57 @@
+"""The one ladder of confidence levels: what each reading is worth, and the evidence that earns it.
+
+A field's confidence is the lowest level that applies to it. A project is accepted only when
+every field is at ACCEPT or above and no rule fails (pipeline/reconcile.py). Levels below
+ACCEPT are not "probably wrong": they say that no second source or check vouches for the value,
+so a person must look.
+"""
+
+from __future__ import annotations
+
+# The line: a field below it sends its project to review.
+ACCEPT = 0.9
+
+# -- at or above the line -----------------------------------------------------------------
+# A visible, clean digital text layer inside a ruled cell: what the producer drew.
+CLEAN_TEXT_LAYER = 1.0
+# A hidden text layer and OCR of the same cell read the same text independently.
+OCR_AGREES = 0.99
+# OCR alone, every character read with at least OCR_CHAR_SURE probability.
+OCR_SURE = 0.95
+# A value joined across a page break by rule, not by a ruling line: right nearly always.
+JOINED_ACROSS_PAGES = 0.95
+# The LLM and an independent reading (a healthy text layer, or page images) agree.
+LLM_AGREES = 0.95
+# Text layer and OCR disagree, and OCR is sure of each character it reads differently
+# (or the layer wins because OCR misread only the leading operator).
+OCR_OVER_LAYER = 0.92
+
+# -- below the line: a person must look ---------------------------------------------------
+# Text layer and LLM disagree and the healthy text layer's value is kept.
+DISAGREE_LAYER_KEPT = 0.8
+# The LLM's reading, before any comparison with a second source.
+LLM_READING = 0.8
+# A value the LLM changed during a repair round: it read it two ways.
+LLM_REPAIRED = 0.7
+# OCR alone, some character below OCR_CHAR_SURE.
+OCR_UNSURE = 0.6
+# Sources disagree and nothing in the cell settles it; also a value only the LLM gives, a
+# blank where a number belongs, an empty indicator name, and an amount unit not printed.
+UNSETTLED = 0.5
+LLM_ONLY = 0.5
+DISAGREE_UNSETTLED = 0.5
+BLANK_NUMBER = 0.5
+EMPTY_NAME = 0.5
+ASSUMED_UNIT = 0.5
+# Hidden text over a page image (an OCR layer of unknown quality), unchecked.
+HIDDEN_LAYER = 0.4
+# The reader itself doubts the cell (overprinted, suspicious glyphs), or neither reading fits
+# the cell's format.
+DOUBTFUL = 0.3
+BROKEN_FORMAT = 0.3
+# A required cell not found, or text that does not parse as the number it must be.
+NOT_READ = 0.0
+
+# Not a level: the per-character recogniser probability at which OCR counts as sure (measured
+# on the scan eval set: below it, misreadings concentrate).
+OCR_CHAR_SURE = 0.9
