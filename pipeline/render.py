@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -180,3 +181,20 @@ def render_gray(page: Page, dpi: int) -> np.ndarray:
     pix = page.get_pixmap(dpi=dpi, colorspace=fitz.csGRAY, alpha=False)
     img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)
     return img[:, : pix.width].copy()
+
+
+def page_geometry(
+    path: Path, page_number: int
+) -> tuple[float, float, tuple[float, float, float, float, float, float]]:
+    """(width, height) of one page (1-based) as displayed, in points, and its rotation matrix
+    (a, b, c, d, e, f) from unrotated page space, where boxes live; for review."""
+    with open_pdf(path) as doc:
+        page = doc[page_number - 1]
+        m = page.rotation_matrix
+        return page.rect.width, page.rect.height, (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+@lru_cache(maxsize=1)
+def cjk_font_bytes() -> bytes:
+    """A CJK font (PyMuPDF's Droid Sans Fallback), for browsers on machines without one."""
+    return bytes(fitz.Font("cjk").buffer)

@@ -11,10 +11,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.review import fields as F
-from pipeline.review.app import create_app, is_loopback
+from pipeline.review.app import create_app
 from pipeline.review.cli import main as review_main
 from pipeline.review.diff import Segment, char_diff, digit_diff
 from pipeline.review.export import export_results, export_truth, reviewed_project
+from pipeline.review.security import is_loopback
 from pipeline.review.store import ReviewStore
 from pipeline.review.workspace import Workspace
 from schemas import DocumentResult, Status

@@ -27,7 +27,9 @@ def default_reviewer() -> str:
         return "reviewer"
 
 
-def add_review_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_review_parser(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
     """Register `review` (serve) and `review export` on a subparsers object."""
     rv = subparsers.add_parser(
         "review",
@@ -83,7 +85,8 @@ def run_review(args: argparse.Namespace) -> int:
     if not ws.docs:
         print(f"jixiao review: no result JSON of `jixiao run` in {out_dir}", file=sys.stderr)
         return 2
-    from pipeline.review.app import is_loopback, serve
+    from pipeline.review.app import serve
+    from pipeline.review.security import is_loopback
 
     if not args.token and not is_loopback(args.host):
         print(

@@ -48,10 +48,28 @@ def reviewed_project(st: ProjectState) -> ProjectResult:
     orig = st.original
     if not st.events:
         return orig
-    confidence = dict(orig.field_confidence)
+    confidence = {**orig.field_confidence, **{path: 1.0 for path in st.decisions}}
+    inconsistent = source_inconsistent(st)
+    status, reasons = _status(st, inconsistent)
+    return ProjectResult(
+        **st.project.model_dump(),
+        status=status,
+        confidence=round(min(confidence.values(), default=0.0), 3),
+        source_inconsistent=inconsistent,
+        reasons=reasons,
+        findings=st.findings,
+        pages=orig.pages,
+        provenance=orig.provenance,
+        field_confidence=confidence,
+        candidates=_candidates(st),
+    )
+
+
+def _candidates(st: ProjectState) -> dict[str, list[CandidateValue]]:
+    """The readings of each field, a decided one's ending with the reviewer's."""
+    orig = st.original
     candidates = {path: list(cands) for path, cands in orig.candidates.items()}
     for path, ev in st.decisions.items():
-        confidence[path] = 1.0
         src = orig.provenance.get(path)
         earlier = [c for c in candidates.get(path, []) if c.source != "reviewer"] or [
             CandidateValue(
@@ -67,36 +85,32 @@ def reviewed_project(st: ProjectState) -> ProjectResult:
             note=change_note(ev, src.text if src else None),
         )
         candidates[path] = [*earlier, mine]
-    inconsistent = source_inconsistent(st)
-    if st.approval is not None:
-        ap = st.approval
-        changed = sum(1 for p in st.decisions if not F.same(st.value(p), st.original_value(p)))
-        status = Status.reviewed
-        reasons = [
-            f"reviewed: approved by {ap.reviewer} at {ap.at}; {changed} field(s) corrected, "
-            f"{len(st.decisions) - changed} confirmed"
-        ]
-        reasons += [
-            f"source_inconsistent {f.rule} (confirmed by the reviewer): {f.equation or f.message}"
-            for f in st.errors
-            if inconsistent
-        ]
-    else:
+    return candidates
+
+
+def _status(st: ProjectState, inconsistent: bool) -> tuple[Status, list[str]]:
+    """`reviewed` once approved, with who approved and what changed; else as extracted, or
+    needs_review while errors or open fields remain."""
+    if st.approval is None:
+        orig = st.original
         needs = orig.status is not Status.accepted or bool(st.errors) or bool(st.open_fields)
         status = Status.needs_review if needs else Status.accepted
-        reasons = [*orig.reasons, f"review in progress: {len(st.events)} decision(s), not approved"]
-    return ProjectResult(
-        **st.project.model_dump(),
-        status=status,
-        confidence=round(min(confidence.values(), default=0.0), 3),
-        source_inconsistent=inconsistent,
-        reasons=reasons,
-        findings=st.findings,
-        pages=orig.pages,
-        provenance=orig.provenance,
-        field_confidence=confidence,
-        candidates=candidates,
-    )
+        return status, [
+            *orig.reasons,
+            f"review in progress: {len(st.events)} decision(s), not approved",
+        ]
+    ap = st.approval
+    changed = sum(1 for p in st.decisions if not F.same(st.value(p), st.original_value(p)))
+    reasons = [
+        f"reviewed: approved by {ap.reviewer} at {ap.at}; {changed} field(s) corrected, "
+        f"{len(st.decisions) - changed} confirmed"
+    ]
+    reasons += [
+        f"source_inconsistent {f.rule} (confirmed by the reviewer): {f.equation or f.message}"
+        for f in st.errors
+        if inconsistent
+    ]
+    return Status.reviewed, reasons
 
 
 def reviewed_document(ws: Workspace, stem: str) -> DocumentResult:

@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.output import write_atomic
-from pipeline.render import open_pdf, render_png
+from pipeline.render import page_geometry, render_png
 from pipeline.run import file_sha256
 
 # 150 dpi: sharp enough to read 9 pt table text at laptop width, ~250 KB a page.
@@ -75,10 +75,8 @@ def page_png(pdf: Path, sha256: str, page: int, cache_dir: Path, dpi: int = DPI)
 
 @lru_cache(maxsize=1024)
 def _page_size(pdf: str, mtime_ns: int, page: int) -> PageSize:
-    with open_pdf(Path(pdf)) as doc:
-        p = doc[page - 1]
-        m = p.rotation_matrix
-        return PageSize(p.rect.width, p.rect.height, (m.a, m.b, m.c, m.d, m.e, m.f))
+    width, height, matrix = page_geometry(Path(pdf), page)
+    return PageSize(width, height, matrix)
 
 
 def page_size(pdf: Path, page: int) -> PageSize:

@@ -7,9 +7,10 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Literal, get_args
 
 from pipeline.review.fields import Value
 
@@ -19,7 +20,8 @@ SCHEMA_VERSION = 1
 # value: a field's value decided (picked, typed, confirmed or reverted);
 # inconsistent: the reviewer says the printed document itself breaks a rule (new_value bool);
 # approve / reopen: the project is done / taken back.
-KINDS = ("value", "inconsistent", "approve", "reopen")
+EventKind = Literal["value", "inconsistent", "approve", "reopen"]
+KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -48,10 +50,12 @@ class Event:
     doc: str
     doc_sha256: str
     project: int
-    kind: str
+    kind: EventKind
     field: str
     old_value: Value | bool
     new_value: Value | bool
+    # kind value: typed | confirmed | revert, or the picked reading's CandidateValue.source;
+    # '' for the other kinds
     source: str
     reviewer: str
     at: str
@@ -94,7 +98,7 @@ class ReviewStore:
         doc: str,
         doc_sha256: str,
         project: int,
-        kind: str,
+        kind: EventKind,
         reviewer: str,
         field: str = "",
         old_value: Value | bool = None,
@@ -105,18 +109,34 @@ class ReviewStore:
         """Append one decision and commit it; returns only once it is on disk."""
         if kind not in KINDS:
             raise ValueError(f"unknown event kind {kind!r}")
-        when = at or now()
+        ev = Event(
+            id=0,
+            doc=doc,
+            doc_sha256=doc_sha256,
+            project=project,
+            kind=kind,
+            field=field,
+            old_value=old_value,
+            new_value=new_value,
+            source=source,
+            reviewer=reviewer,
+            at=at or now(),
+        )
+        return replace(ev, id=self._insert(ev))
+
+    def _insert(self, ev: Event) -> int:
+        """Insert an event in its own transaction; its id."""
         row = (
-            doc,
-            doc_sha256,
-            project,
-            kind,
-            field,
-            json.dumps(old_value, ensure_ascii=False),
-            json.dumps(new_value, ensure_ascii=False),
-            source,
-            reviewer,
-            when,
+            ev.doc,
+            ev.doc_sha256,
+            ev.project,
+            ev.kind,
+            ev.field,
+            json.dumps(ev.old_value, ensure_ascii=False),
+            json.dumps(ev.new_value, ensure_ascii=False),
+            ev.source,
+            ev.reviewer,
+            ev.at,
         )
         with self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
@@ -131,19 +151,7 @@ class ReviewStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return Event(
-            event_id,
-            doc,
-            doc_sha256,
-            project,
-            kind,
-            field,
-            old_value,
-            new_value,
-            source,
-            reviewer,
-            when,
-        )
+        return event_id
 
     def secret(self, name: str) -> str:
         """A random value made once per review database (e.g. the forms' key), kept across
@@ -177,6 +185,24 @@ class ReviewStore:
         with self._connect() as conn:
             rows = conn.execute(sql + " ORDER BY id", args).fetchall()
         return [
-            Event(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), json.loads(r[7]), *r[8:])
+            Event(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                _kind(r[4]),
+                r[5],
+                json.loads(r[6]),
+                json.loads(r[7]),
+                *r[8:],
+            )
             for r in rows
         ]
+
+
+def _kind(stored: str) -> EventKind:
+    """A stored kind (the table's CHECK constraint admits no other)."""
+    for kind in KINDS:
+        if kind == stored:
+            return kind
+    raise ValueError(f"unknown event kind {stored!r} in the review database")
