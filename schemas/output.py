@@ -87,6 +87,7 @@ class Source(StrEnum):
 
     layout = "layout"
     llm = "llm"
+    layout_llm = "layout+llm"  # the value the layout/LLM reconciliation chose
     ocr = "ocr"
     text_layer = "text_layer"
     reviewer = "reviewer"

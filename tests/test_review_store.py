@@ -292,7 +292,9 @@ def test_export_keeps_unapproved_work_and_leaves_it_out_of_truth(
     )
     p0 = reviewed_project(ws.state("shegong", 0))
     assert p0.status is Status.needs_review  # corrected but not approved
-    assert p0.funds.total.executed == 184.25 and p0.reasons[-1].startswith("review in progress")
+    assert p0.funds.total.executed == 184.25 and str(p0.reasons[-1]).startswith(
+        "review in progress"
+    )
     assert p0.candidates[MISREAD_FIELD][-1].note.startswith("dan at ")
     written = export_results(ws, tmp_path / "rev")
     assert sorted(p.name for p in written) == ["shegong.json", "xss.json"]

@@ -9,7 +9,16 @@ from pipeline.output import document_json, write_atomic, write_summary
 from pipeline.review import fields as F
 from pipeline.review.store import Event, now
 from pipeline.review.workspace import CHECK_RULES, ProjectState, Workspace
-from schemas import CandidateValue, DocumentResult, ProjectResult, Severity, Status
+from schemas import (
+    CandidateValue,
+    DocumentResult,
+    ProjectResult,
+    Reason,
+    ReasonKind,
+    Severity,
+    Source,
+    Status,
+)
 from schemas.report import TruthProject, TruthReport
 
 __all__ = ["export_results", "export_truth", "reviewed_document", "reviewed_project"]
@@ -71,15 +80,15 @@ def _candidates(st: ProjectState) -> dict[str, list[CandidateValue]]:
     candidates = {path: list(cands) for path, cands in orig.candidates.items()}
     for path, ev in st.decisions.items():
         src = orig.provenance.get(path)
-        earlier = [c for c in candidates.get(path, []) if c.source != "reviewer"] or [
+        earlier = [c for c in candidates.get(path, []) if c.source is not Source.reviewer] or [
             CandidateValue(
-                source=st.doc.result.extractor or "layout",
+                source=Source(st.doc.result.extractor or Source.layout),
                 value=st.original_value(path),
                 confidence=orig.field_confidence.get(path, 1.0),
             )
         ]
         mine = CandidateValue(
-            source="reviewer",
+            source=Source.reviewer,
             value=st.value(path),
             confidence=1.0,
             note=change_note(ev, src.text if src else None),
@@ -88,7 +97,7 @@ def _candidates(st: ProjectState) -> dict[str, list[CandidateValue]]:
     return candidates
 
 
-def _status(st: ProjectState, inconsistent: bool) -> tuple[Status, list[str]]:
+def _status(st: ProjectState, inconsistent: bool) -> tuple[Status, list[Reason]]:
     """`reviewed` once approved, with who approved and what changed; else as extracted, or
     needs_review while errors or open fields remain."""
     if st.approval is None:
@@ -97,16 +106,27 @@ def _status(st: ProjectState, inconsistent: bool) -> tuple[Status, list[str]]:
         status = Status.needs_review if needs else Status.accepted
         return status, [
             *orig.reasons,
-            f"review in progress: {len(st.events)} decision(s), not approved",
+            Reason(
+                kind=ReasonKind.review_in_progress,
+                detail=f"{len(st.events)} decision(s), not approved",
+            ),
         ]
     ap = st.approval
     changed = sum(1 for p in st.decisions if not F.same(st.value(p), st.original_value(p)))
     reasons = [
-        f"reviewed: approved by {ap.reviewer} at {ap.at}; {changed} field(s) corrected, "
-        f"{len(st.decisions) - changed} confirmed"
+        Reason(
+            kind=ReasonKind.reviewed,
+            detail=f"approved by {ap.reviewer} at {ap.at}; {changed} field(s) corrected, "
+            f"{len(st.decisions) - changed} confirmed",
+        )
     ]
     reasons += [
-        f"source_inconsistent {f.rule} (confirmed by the reviewer): {f.equation or f.message}"
+        Reason(
+            kind=ReasonKind.source_inconsistent,
+            rule=f.rule,
+            note="confirmed by the reviewer",
+            detail=f.equation or f.message,
+        )
         for f in st.errors
         if inconsistent
     ]

@@ -16,7 +16,15 @@ from pipeline.review import fields as F
 from pipeline.review.diff import Segment, diff
 from pipeline.review.pages import find_pdf
 from pipeline.review.store import DB_NAME, Event, ReviewStore
-from schemas import CandidateValue, DocumentResult, Finding, ProjectResult, Severity, Status
+from schemas import (
+    CandidateValue,
+    DocumentResult,
+    Finding,
+    ProjectResult,
+    Severity,
+    Source,
+    Status,
+)
 from schemas.report import Project
 
 CACHE_DIR = ".review-cache"
@@ -180,7 +188,7 @@ class ProjectState:
             found.insert(
                 0,
                 CandidateValue(
-                    source=self.doc.result.extractor or "layout",
+                    source=Source(self.doc.result.extractor or Source.layout),
                     value=extracted,
                     confidence=orig.field_confidence.get(path, 1.0),
                 ),
