@@ -171,7 +171,8 @@ def render_png(
     with open_pdf(path) as doc:
         page = doc[page_number - 1]
         rect = (fitz.Rect(clip) & page.rect) if clip is not None else None
-        return page.get_pixmap(dpi=dpi, clip=rect).tobytes("png")
+        png: bytes = page.get_pixmap(dpi=dpi, clip=rect).tobytes("png")
+        return png
 
 
 def render_gray(page: Page, dpi: int) -> np.ndarray:
