@@ -1,4 +1,4 @@
-"""OCR of scans and hidden text layers, end to end on real generated PDFs, plus arbitration.
+"""OCR of scans and hidden text layers, end to end on real generated PDFs.
 
 OCR is slow (a few seconds a page): one small report, each variant read once per session.
 """
@@ -10,71 +10,16 @@ from pathlib import Path
 import fitz
 import pytest
 
-from pipeline.arbitrate import (
-    CONF_AGREE,
-    CONF_UNSETTLED,
-    OcrText,
-    decide,
-    format_ok,
-    ocr_confidence,
-)
 from pipeline.evalset.pdfgen import write_report_pdf
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
 from pipeline.options import ReadOptions, RunOptions
 from pipeline.read import read_document
-from pipeline.reconcile import ACCEPT_THRESHOLD
 from pipeline.run import process_file
 from pipeline.scoring import score_document
 from schemas import DocumentResult, TruthReport
 
 SEED = 11
-
-
-def _sure(text: str) -> OcrText:
-    return OcrText(text, tuple(0.99 for _ in text))
-
-
-# -- arbitration (no OCR) ---------------------------------------------------------------
-def test_agreement_is_confident() -> None:
-    d = decide("184.25", _sure("184.25"))
-    assert d.source == "text_layer" and d.confidence == CONF_AGREE and not d.disagreement
-
-
-def test_layer_that_breaks_the_format_loses() -> None:
-    d = decide("O.00", _sure("0.00"))
-    assert d.source == "ocr" and d.confidence >= ACCEPT_THRESHOLD
-    d = decide("中共上海市委社会匚作部", _sure("中共上海市委社会工作部"))
-    assert d.source == "ocr" and d.confidence >= ACCEPT_THRESHOLD
-
-
-def test_ocr_that_breaks_the_format_is_not_taken() -> None:
-    d = decide("0.00", _sure("O.0O"))
-    assert d.source == "text_layer" and d.confidence < ACCEPT_THRESHOLD
-
-
-def test_unsure_disagreement_goes_to_review() -> None:
-    unsure = OcrText("620.61", (0.99, 0.99, 0.5, 0.99, 0.99, 0.99))  # unsure of the extra 0
-    d = decide("62.61", unsure)
-    assert d.confidence == CONF_UNSETTLED < ACCEPT_THRESHOLD
-    # OCR saw fewer characters than the layer: a drop nobody can judge from the cell
-    d = decide("620.61", _sure("62.61"))
-    assert d.confidence < ACCEPT_THRESHOLD
-
-
-def test_sure_ocr_over_a_layer_that_dropped_a_digit() -> None:
-    d = decide("62.61", _sure("620.61"))
-    assert d.source == "ocr" and d.confidence >= ACCEPT_THRESHOLD
-
-
-def test_ocr_alone() -> None:
-    assert ocr_confidence(_sure("99.58")) >= ACCEPT_THRESHOLD
-    assert ocr_confidence(OcrText("99.58", (0.99, 0.6, 0.99, 0.99, 0.99))) < ACCEPT_THRESHOLD
-    assert ocr_confidence(_sure("9O.58")) < ACCEPT_THRESHOLD
-    assert ocr_confidence(OcrText("≥95.00(%)", (0.99,) * 9, dropped=True)) < ACCEPT_THRESHOLD
-    assert not format_ok("1000000.00(人次") and format_ok("1000000.00(人次)")
-    assert not format_ok("5:00") and format_ok("5.00")
-    assert not format_ok("94.71()")
 
 
 # -- end to end -------------------------------------------------------------------------

@@ -76,36 +76,7 @@ class _Reader:
         self.cur.pages.add(row.page)
         if row.layer is not TextLayer.digital:
             self.cur.untrusted_layer = True
-        for c in starts:
-            kind = kinds[id(c)]
-            if kind in ("department", "unit"):
-                vals = [v for v in _right_of(row, c) if L.single_label(v.text) is None]
-                if vals:
-                    self.cur.put(
-                        "department" if kind == "department" else "implementing_unit", [vals[0]]
-                    )
-            elif kind == "funds_label":
-                self.cur.unit_cells = [c]
-        if any(kinds[id(c)] in ("department", "unit") for c in starts):
-            return
-
-        heads = {L.funds_head(c.text): c for c in starts}
-        heads.pop(None, None)
-        if len(heads) >= 3 and "annual_budget" in heads:
-            self.funds_x = {k: c.xc for k, c in heads.items() if k}
-            self.section = "funds"
-            return
-        goals = {L.goal_head(c.text): c for c in starts}
-        goals.pop(None, None)
-        if len(goals) == 2:
-            self.goal_x = {k: (c.bbox[0], c.bbox[2]) for k, c in goals.items() if k}
-            self.section = "goals"
-            return
-        ind = {L.indicator_head(c.text): c for c in starts}
-        ind.pop(None, None)
-        if len(ind) >= 5 and "name" in ind:
-            self.ind_x = {k: c.xc for k, c in ind.items() if k}
-            self.section = "indicators"
+        if self._header_row(row, starts, kinds) or self._section_head(starts):
             return
         total = next((c for c in starts if kinds[id(c)] == "total"), None)
         if total is not None:
@@ -126,6 +97,40 @@ class _Reader:
             if row.continues_table and not self.cur.indicators and not self._has_numbers(row):
                 return  # the rest of the indicator header, split by the page break
             self._indicator_row(row)
+
+    def _header_row(self, row: _Row, starts: list[Cell], kinds: dict[int, str | None]) -> bool:
+        """主管部门 / 实施单位 values and the 项目资金 label; True if the row is a header row."""
+        assert self.cur is not None
+        for c in starts:
+            kind = kinds[id(c)]
+            if kind in ("department", "unit"):
+                vals = [v for v in _right_of(row, c) if L.single_label(v.text) is None]
+                if vals:
+                    self.cur.put(
+                        "department" if kind == "department" else "implementing_unit", [vals[0]]
+                    )
+            elif kind == "funds_label":
+                self.cur.unit_cells = [c]
+        return any(kinds[id(c)] in ("department", "unit") for c in starts)
+
+    def _section_head(self, starts: list[Cell]) -> bool:
+        """A funds, goals or indicator header row: remember its columns; True if it was one."""
+        heads = {k: c for c in starts if (k := L.funds_head(c.text))}
+        if len(heads) >= 3 and "annual_budget" in heads:
+            self.funds_x = {k: c.xc for k, c in heads.items()}
+            self.section = "funds"
+            return True
+        goals = {k: c for c in starts if (k := L.goal_head(c.text))}
+        if len(goals) == 2:
+            self.goal_x = {k: (c.bbox[0], c.bbox[2]) for k, c in goals.items()}
+            self.section = "goals"
+            return True
+        ind = {k: c for c in starts if (k := L.indicator_head(c.text))}
+        if len(ind) >= 5 and "name" in ind:
+            self.ind_x = {k: c.xc for k, c in ind.items()}
+            self.section = "indicators"
+            return True
+        return False
 
     def _has_numbers(self, row: _Row) -> bool:
         got = (

@@ -1,0 +1,51 @@
+"""Per-cell arbitration between a text layer and OCR (pipeline/arbitrate.py): no OCR run."""
+
+from __future__ import annotations
+
+from pipeline import confidence as C
+from pipeline.arbitrate import OcrText, decide, format_ok, ocr_confidence
+
+
+def _sure(text: str) -> OcrText:
+    return OcrText(text, tuple(0.99 for _ in text))
+
+
+def test_agreement_is_confident() -> None:
+    d = decide("184.25", _sure("184.25"))
+    assert d.source == "text_layer" and d.confidence == C.OCR_AGREES and not d.disagreement
+
+
+def test_layer_that_breaks_the_format_loses() -> None:
+    d = decide("O.00", _sure("0.00"))
+    assert d.source == "ocr" and d.confidence >= C.ACCEPT
+    d = decide("中共上海市委社会匚作部", _sure("中共上海市委社会工作部"))
+    assert d.source == "ocr" and d.confidence >= C.ACCEPT
+
+
+def test_ocr_that_breaks_the_format_is_not_taken() -> None:
+    d = decide("0.00", _sure("O.0O"))
+    assert d.source == "text_layer" and d.confidence < C.ACCEPT
+
+
+def test_unsure_disagreement_goes_to_review() -> None:
+    unsure = OcrText("620.61", (0.99, 0.99, 0.5, 0.99, 0.99, 0.99))  # unsure of the extra 0
+    d = decide("62.61", unsure)
+    assert d.confidence == C.UNSETTLED < C.ACCEPT
+    # OCR saw fewer characters than the layer: a drop nobody can judge from the cell
+    d = decide("620.61", _sure("62.61"))
+    assert d.confidence < C.ACCEPT
+
+
+def test_sure_ocr_over_a_layer_that_dropped_a_digit() -> None:
+    d = decide("62.61", _sure("620.61"))
+    assert d.source == "ocr" and d.confidence >= C.ACCEPT
+
+
+def test_ocr_alone() -> None:
+    assert ocr_confidence(_sure("99.58")) >= C.ACCEPT
+    assert ocr_confidence(OcrText("99.58", (0.99, 0.6, 0.99, 0.99, 0.99))) < C.ACCEPT
+    assert ocr_confidence(_sure("9O.58")) < C.ACCEPT
+    assert ocr_confidence(OcrText("≥95.00(%)", (0.99,) * 9, dropped=True)) < C.ACCEPT
+    assert not format_ok("1000000.00(人次") and format_ok("1000000.00(人次)")
+    assert not format_ok("5:00") and format_ok("5.00")
+    assert not format_ok("94.71()")
