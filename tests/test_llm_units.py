@@ -11,11 +11,12 @@ import openai
 import pytest
 
 from pipeline.extract.layout import extract_layout
-from pipeline.extract.llm import retry_after_seconds, to_candidate
 from pipeline.layout import build_layout
 from pipeline.llm import prompts
 from pipeline.llm.cache import LLMCache, request_key
+from pipeline.llm.client import retry_after_seconds
 from pipeline.llm.gridtext import data_nonce, project_grid
+from pipeline.llm.reconstruct import to_candidate
 from pipeline.llm.settings import LLMSettings, SettingsError, load_settings
 from pipeline.models import ProjectCandidate
 from pipeline.reconcile import (
