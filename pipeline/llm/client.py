@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import email.utils
+import json
 import random
 import time
 from collections.abc import Callable
@@ -20,18 +21,23 @@ from typing import Any, TypeVar
 
 import instructor
 import openai
-from instructor.retry import InstructorRetryException
+import pydantic
+from instructor.core import InstructorRetryException, ResponseParsingError
 from openai.types.chat import ChatCompletion
-from pydantic import BaseModel
-from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt
-from tenacity import retry_if_exception_type as _retry_on
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
 
 from pipeline.llm.cache import LLMCache, ReplayMiss, digest, request_key
 from pipeline.llm.ledger import BudgetExceeded, CallRecord, Ledger
 from pipeline.llm.outcome import FailureKind
 from pipeline.llm.settings import LLMSettings
 
-M = TypeVar("M", bound=BaseModel)
+M = TypeVar("M", bound=pydantic.BaseModel)
 
 Message = dict[str, Any]
 
@@ -42,6 +48,10 @@ _MODES = {
     "md_json": instructor.Mode.MD_JSON,
 }
 _TRANSIENT_STATUS = frozenset({408, 409, 429})
+# What instructor re-asks about: an answer that is not valid JSON or not valid for the schema.
+# An answer in the wrong form (no tool call in TOOLS mode: ResponseParsingError) is not asked
+# again: the same model would answer the same way, the user is told to try another mode.
+_REASK_ON = (pydantic.ValidationError, json.JSONDecodeError)
 
 
 class LLMCallFailed(RuntimeError):
@@ -109,9 +119,13 @@ def describe_failure(exc: BaseException) -> tuple[str, FailureKind]:
     if isinstance(exc, BudgetExceeded):
         return str(exc), "budget"
     if isinstance(exc, InstructorRetryException):
-        last = str(exc).strip().splitlines()
+        cause = exc.__cause__
+        if cause is not None and not isinstance(cause, _REASK_ON):
+            # instructor wraps whatever stopped it: the cache, the ledger, the endpoint, the form
+            return describe_failure(cause)
+        last = str(cause if cause is not None else exc).strip().splitlines()
         return (
-            f"no valid answer after {getattr(exc, 'n_attempts', '?')} attempt(s): "
+            f"no valid answer after {exc.n_attempts} attempt(s): "
             f"{last[0][:200] if last else type(exc).__name__}",
             "validation",
         )
@@ -119,8 +133,8 @@ def describe_failure(exc: BaseException) -> tuple[str, FailureKind]:
         return f"endpoint kept failing ({_describe(exc)})", "transient"
     if isinstance(exc, openai.APIStatusError):
         return f"endpoint refused the request ({_describe(exc)}: {str(exc)[:200]})", "error"
-    if isinstance(exc, AssertionError):
-        # instructor asserts on the answer's form, e.g. no tool call in TOOLS mode
+    if isinstance(exc, ResponseParsingError | AssertionError):
+        # the answer's form, e.g. no tool call in TOOLS mode (or a refusal, which asserts)
         return (
             f"the model's answer is not in the form the mode expects ({exc}); "
             "try another --llm-mode (tools, json, md_json)",
@@ -186,31 +200,17 @@ class LLMClient:
         def create(**kwargs: Any) -> ChatCompletion:
             return self._create(call, kwargs)
 
-        messages = copy.deepcopy(messages)  # instructor appends re-asks to the list it gets
-        if self.mode is instructor.Mode.MD_JSON and any(
-            isinstance(m["content"], list) for m in messages
-        ):
-            # instructor 1.3 merges MD_JSON messages into part lists, then appends its schema
-            # to a system message with `+=`, which splits a str into characters on a list;
-            # so the system text travels as the user message's first part instead
-            system = [m for m in messages if m["role"] == "system"]
-            messages = [m for m in messages if m["role"] != "system"]
-            first = next(m for m in messages if m["role"] == "user")
-            first["content"] = [
-                *({"type": "text", "text": m["content"]} for m in system),
-                *first["content"],
-            ]
         patched = instructor.patch(create=create, mode=self.mode)
         revalidate = Retrying(
             stop=stop_after_attempt(1 + self.settings.max_validation_retries),
-            retry=_retry_on(InstructorRetryException),
+            retry=retry_if_exception_type(_REASK_ON),
             reraise=True,
         )
         answer = patched(
             response_model=response_model,
             max_retries=revalidate,
             strict=False,
-            messages=messages,
+            messages=copy.deepcopy(messages),  # instructor appends its re-asks
             model=self.settings.model,
             temperature=self.settings.temperature,
             max_tokens=self.settings.max_output_tokens,
