@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pipeline import confidence as C
 from pipeline.checks import check_project
+from pipeline.llm.outcome import LLMOutcome
 from pipeline.models import ProjectCandidate
 from pipeline.textnorm import clean
 from schemas import (
@@ -34,6 +35,22 @@ LAYOUT, LLM = Source.layout, Source.llm
 def reconcile(candidate: ProjectCandidate, checks: list[Finding]) -> ProjectResult:
     """Decide a project's status; values are kept exactly as read, never adjusted to fit a rule."""
     return _decide(candidate, checks)
+
+
+def reconcile_project(
+    layout: ProjectCandidate, llm: LLMOutcome | None = None, *, independent: bool = False
+) -> ProjectResult:
+    """One project's decision, for both branches: the layout reader's candidate, checked, and
+    the LLM's outcome when the LLM ran (its candidate, or why it has none).
+
+    independent: the LLM saw the page images, so its agreement is a second source.
+    """
+    if llm is not None and llm.candidate is not None:
+        return reconcile_pair(layout, llm.candidate, independent=independent, notes=llm.notes)
+    checks = check_project(layout.project, layout.printed)
+    if llm is not None:
+        return reconcile_failed(layout, checks, llm.failure)
+    return reconcile(layout, checks)
 
 
 def reconcile_failed(

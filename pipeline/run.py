@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.checks import check_project
 from pipeline.errors import InputFileError
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
+from pipeline.llm.outcome import LLMOutcome
 from pipeline.models import DocumentLayout, TextLayer
 from pipeline.options import RunOptions
 from pipeline.output import document_json, write_atomic, write_summary
 from pipeline.read import read_document
-from pipeline.reconcile import reconcile
+from pipeline.reconcile import reconcile_project
 from pipeline.render import open_pdf
 from schemas import DocumentResult, DocumentStatus, ErrorKind, InputError
 
@@ -66,14 +66,16 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
             kind, reason = _no_table_reason(layout, opts.read.ocr)
             raise InputFileError(str(path), kind, reason)
         llm_info: dict[str, object] = {}
+        outcomes: Sequence[LLMOutcome | None] = [None] * len(extraction.candidates)
         if opts.llm is not None and opts.llm.enabled:
             from pipeline.llm.document import reconstruct_document
 
-            projects, llm_info = reconstruct_document(path, layout, extraction, opts.llm)
-        else:
-            projects = [
-                reconcile(c, check_project(c.project, c.printed)) for c in extraction.candidates
-            ]
+            outcomes, llm_info = reconstruct_document(path, layout, extraction, opts.llm)
+        independent = opts.llm is not None and opts.llm.vision
+        projects = [
+            reconcile_project(c, o, independent=independent)
+            for c, o in zip(extraction.candidates, outcomes, strict=True)
+        ]
         return DocumentResult(
             source=source,
             sha256=sha,

@@ -5,6 +5,8 @@
 #           real small-model LLM test is installed and must run)
 #   eval    runs `jixiao eval` on the bundled eval set (eval-report/)
 #   bench   runs the speed benchmark against pdfplumber
+#   test-latest  runs the LLM tests on the newest openai/instructor/tenacity that resolve
+#           together, in a separate .venv-latest (the pinned .venv stays as it is)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -57,12 +59,30 @@ case "$cmd" in
     setup
     "$VENV/bin/jixiao" eval "$@"
     ;;
+  test-latest)
+    LATEST=.venv-latest
+    if [ ! -x "$LATEST/bin/python" ]; then
+      "$PY" -m venv "$LATEST"
+    fi
+    "$LATEST/bin/python" -m pip install --quiet --upgrade pip
+    "$LATEST/bin/python" -m pip install --quiet -e ".[dev]"
+    # Newest instructor first: it bounds openai (and jiter), so `pip install -U openai
+    # instructor tenacity` in one go can backtrack to an old instructor. Then the newest
+    # openai and tenacity that this instructor accepts, even past jixiao's own upper bounds
+    # (pip then names the conflict: the sign to widen pyproject.toml once the tests pass).
+    "$LATEST/bin/python" -m pip install --quiet -U instructor
+    instructor=$("$LATEST/bin/python" -c 'import importlib.metadata as m; print(m.version("instructor"))')
+    "$LATEST/bin/python" -m pip install --quiet -U openai tenacity "instructor==$instructor"
+    "$LATEST/bin/python" -m pip list 2>/dev/null | grep -iE '^(openai|instructor|tenacity) '
+    "$LATEST/bin/python" -m pytest -q tests/test_llm_units.py tests/test_llm_scenarios.py \
+      tests/test_llm_eval.py tests/test_llm_real_model.py tests/test_simulate_llm.py "$@"
+    ;;
   bench)
     setup
     "$VENV/bin/python" benchmarks/bench_vs_pdfplumber.py "$@"
     ;;
   *)
-    echo "usage: scripts/dev.sh sample|test|eval|bench [args]" >&2
+    echo "usage: scripts/dev.sh sample|test|test-latest|eval|bench [args]" >&2
     exit 2
     ;;
 esac

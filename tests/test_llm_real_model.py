@@ -29,11 +29,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from pipeline.checks import check_project
 from pipeline.evalset.pdfgen import write_report_pdf
 from pipeline.extract.layout import extract_layout
-from pipeline.extract.llm import LLMExtractor, ProjectRequest, _CallContext, to_candidate
 from pipeline.layout import build_layout
 from pipeline.llm.cache import LLMCache
+from pipeline.llm.client import LLMClient
 from pipeline.llm.gridtext import project_grid
 from pipeline.llm.ledger import Ledger
+from pipeline.llm.messages import ProjectRequest, initial_messages, prompt_sha
+from pipeline.llm.reconstruct import to_candidate
 from pipeline.llm.settings import LLMSettings
 from pipeline.reconcile import (
     ACCEPT_THRESHOLD,
@@ -236,41 +238,25 @@ def test_partial_answer_is_compared_field_by_field(
     with open_pdf(one_project_pdf) as doc:
         layout = build_layout(read_pages(doc))
     (cand,) = extract_layout(layout).candidates
-    settings = _settings(real_server, tmp_path, max_output_tokens=400)
+    settings = _settings(real_server, tmp_path, max_output_tokens=400, max_validation_retries=0)
     ledger = Ledger(settings.max_tokens_per_document, None)
-    extractor = LLMExtractor(settings, LLMCache(tmp_path / "llm-cache"), ledger)
+    client = LLMClient(settings, LLMCache(tmp_path / "llm-cache"), ledger, prompt_sha=prompt_sha())
     req = ProjectRequest(0, project_grid(layout, cand), one_project_pdf, cand)
-    tool = {
-        "type": "function",
-        "function": {
-            "name": "ProjectHeader",
-            "description": ProjectHeader.__doc__,
-            "parameters": ProjectHeader.model_json_schema(),
-        },
-    }
     try:
-        completion = extractor._create(
-            _CallContext(0, 0),
-            messages=extractor.initial_messages(req),
-            tools=[tool],
-            tool_choice={"type": "function", "function": {"name": "ProjectHeader"}},
-            model=settings.model,
-            temperature=settings.temperature,
-            max_tokens=settings.max_output_tokens,
-        )
+        # TOOLS mode: the tool is ProjectHeader's schema, named and forced by tool_choice
+        header = client.ask(initial_messages(req, settings), ProjectHeader, project=0, round=0)
     finally:
-        extractor.close()
+        client.close()
     (call,) = ledger.calls
     assert not call.cached and call.prompt_tokens > 100 and call.completion_tokens > 0
     assert "POST /v1/chat/completions" in real_server.log_text()
-    message = completion.model_dump()["choices"][0]["message"]
-    assert message["tool_calls"], f"no tool call: {message['content']!r}"
-    arguments = message["tool_calls"][0]["function"]["arguments"]
-    header = ProjectHeader.model_validate_json(arguments)
     # recorded: the call's answer is in the record/replay cache under its key
     (recorded,) = (tmp_path / "llm-cache").rglob("*.json")
     response = json.loads(recorded.read_text("utf-8"))["response"]
-    assert response["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"] == arguments
+    (tool_call,) = response["choices"][0]["message"]["tool_calls"]
+    assert tool_call["function"]["name"] == "ProjectHeader"
+    recorded_header = ProjectHeader.model_validate_json(tool_call["function"]["arguments"])
+    assert recorded_header.model_dump() == header.model_dump()
 
     # the model's reading of these three fields, the layout reader's everywhere else (where
     # agreeing with itself proves nothing: a text-only model is not an independent source)

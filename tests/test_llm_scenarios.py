@@ -83,6 +83,11 @@ def _run(pdf: Path, settings: LLMSettings) -> DocumentResult:
     return res
 
 
+def _header(req: Received, name: str) -> str | None:
+    """A request header by name, in any case (HTTP/1.1 names are case-insensitive)."""
+    return {k.lower(): v for k, v in req.headers.items()}.get(name.lower())
+
+
 def _calls(res: DocumentResult) -> list[dict[str, object]]:
     log = res.llm["call_log"]
     assert isinstance(log, list)
@@ -91,8 +96,9 @@ def _calls(res: DocumentResult) -> list[dict[str, object]]:
 
 def _project_record(res: DocumentResult, i: int = 0) -> dict[str, object]:
     records = res.llm["projects"]
-    assert isinstance(records, list)
-    return records[i]
+    assert isinstance(records, list) and isinstance(records[i], dict)
+    record: dict[str, object] = records[i]
+    return record
 
 
 # -- the answer is right --------------------------------------------------------------------
@@ -108,7 +114,7 @@ def test_correct_answer_is_accepted_and_recorded(
     assert res.extractor == "layout+llm"
     assert len(llm.requests) == 1
     req = llm.requests[0]
-    assert req.headers.get("Authorization") == "Bearer test-key-123"
+    assert _header(req, "Authorization") == "Bearer test-key-123"
     assert req.body["model"] == "scripted-model"
     assert ("tools" in req.body) == (mode == "tools")
     info = res.llm
@@ -464,7 +470,7 @@ def test_cli_flags_turn_the_llm_on_and_print_tokens(
     args = ["run", str(pdfs["one"]), "--out", "out", "--quiet", "--llm-model", "m1"]
     args += ["--llm-base-url", llm.base_url, "--llm-cache", str(tmp_path / "c")]
     assert main(args) == 0
-    assert len(llm.requests) == 1 and llm.requests[0].headers["Authorization"] == "Bearer env-key"
+    assert len(llm.requests) == 1 and _header(llm.requests[0], "Authorization") == "Bearer env-key"
     printed = capsys.readouterr().out
     assert "1 accepted" in printed
     assert re.search(r"LLM m1: 1 request\(s\) sent, 0 answered from the cache; \d+ tokens", printed)

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
-import httpx
 import openai
 import pytest
 
 from pipeline.extract.layout import extract_layout
-from pipeline.extract.llm import retry_after_seconds, to_candidate
 from pipeline.layout import build_layout
 from pipeline.llm import prompts
 from pipeline.llm.cache import LLMCache, request_key
+from pipeline.llm.client import retry_after_seconds
 from pipeline.llm.gridtext import data_nonce, project_grid
+from pipeline.llm.reconstruct import to_candidate
 from pipeline.llm.settings import LLMSettings, SettingsError, load_settings
 from pipeline.models import ProjectCandidate
 from pipeline.reconcile import (
@@ -119,9 +121,15 @@ def test_cache_key_separates_attempts_and_inputs(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.rglob("*.tmp")] == []
 
 
+def _http() -> Any:
+    """The HTTP library openai speaks (httpx for openai 2, httpx2 for openai 3)."""
+    return importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__)
+
+
 def _status_error(status: int, headers: dict[str, str]) -> openai.APIStatusError:
-    req = httpx.Request("POST", "http://127.0.0.1/v1/chat/completions")
-    resp = httpx.Response(status, headers=headers, request=req)
+    http = _http()
+    req = http.Request("POST", "http://127.0.0.1/v1/chat/completions")
+    resp = http.Response(status, headers=headers, request=req)
     return openai.APIStatusError("x", response=resp, body=None)
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import pipeline.llm.document as document
+import pipeline.reconcile as reconciling
 from pipeline.checks import check_project
 from pipeline.evalset import simulate_llm as sim
 from pipeline.evalset.sim_server import SimulatedLLM, find_project
@@ -200,7 +200,7 @@ def test_the_measurement_catches_a_gate_that_trusts_the_llm(
         sure = llm.model_copy(update={"field_confidence": dict.fromkeys(llm.field_confidence, 1.0)})
         return reconcile(sure, check_project(sure.project, sure.printed))
 
-    monkeypatch.setattr(document, "reconcile_pair", believe_the_llm)
+    monkeypatch.setattr(reconciling, "reconcile_pair", believe_the_llm)
     truth_path = _mini_doc(tmp_path, seed_truth, inconsistent)
     report = run_simulation(
         tmp_path / "out", truths=[truth_path], pdf_dir=tmp_path / "pdf", quiet=True

@@ -1,4 +1,3 @@
-"""The LLM reconstruction's helpers: settings, cache, ledger, text grid, images, prompts.
-
-Only pipeline/extract/llm.py talks to the model (and imports openai/instructor).
+"""The LLM reconstruction: client (the only importer of openai/instructor/tenacity), messages,
+the per-project repair loop (reconstruct), one document (document), cache, ledger, prompts.
 """

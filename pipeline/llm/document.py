@@ -1,4 +1,8 @@
-"""One document through the LLM: a request per project (bounded concurrency), then reconcile."""
+"""One document through the LLM: a request per project (bounded concurrency), every call kept.
+
+The outcomes go back to run.py, which checks and reconciles them in one place for both the
+layout-only and the LLM branch (pipeline.reconcile.reconcile_project).
+"""
 
 from __future__ import annotations
 
@@ -8,22 +12,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from pipeline.checks import check_project
-from pipeline.extract.llm import (
-    LLMExtractor,
-    LLMOutcome,
-    ProjectRequest,
-    describe_failure,
-    prompt_info,
-    schema_sha,
-)
 from pipeline.llm.cache import LLMCache
+from pipeline.llm.client import LLMClient, describe_failure
 from pipeline.llm.gridtext import project_grid
 from pipeline.llm.ledger import Ledger
+from pipeline.llm.messages import ProjectRequest, prompt_info, prompt_sha
+from pipeline.llm.outcome import LLMOutcome
+from pipeline.llm.reconstruct import reconstruct
+from pipeline.llm.schema import schema_sha
 from pipeline.llm.settings import LLMSettings
 from pipeline.models import DocumentLayout, ExtractionResult
-from pipeline.reconcile import reconcile_failed, reconcile_pair
-from schemas import DocumentResult, ProjectResult
+from schemas import DocumentResult
 
 
 def settings_record(settings: LLMSettings) -> dict[str, Any]:
@@ -53,13 +52,13 @@ def reconstruct_document(
     extraction: ExtractionResult,
     settings: LLMSettings,
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[list[ProjectResult], dict[str, Any]]:
-    """Each project found by the layout reader, reconstructed by the LLM and reconciled."""
+) -> tuple[list[LLMOutcome], dict[str, Any]]:
+    """Each project found by the layout reader, reconstructed by the LLM; and the `llm` record."""
     cache = LLMCache(
         Path(settings.cache_dir) if settings.cache else None, replay_only=settings.replay_only
     )
     ledger = Ledger(settings.max_tokens_per_document, settings.price())
-    extractor = LLMExtractor(settings, cache, ledger, sleep=sleep)
+    client = LLMClient(settings, cache, ledger, prompt_sha=prompt_sha(), sleep=sleep)
     requests = [
         ProjectRequest(i, project_grid(layout, c), pdf, c)
         for i, c in enumerate(extraction.candidates)
@@ -67,7 +66,7 @@ def reconstruct_document(
 
     def run(req: ProjectRequest) -> LLMOutcome:
         try:
-            return extractor.reconstruct(req)
+            return reconstruct(req, client, settings)
         except Exception as exc:  # e.g. a page that will not render: this project only
             failure, kind = describe_failure(exc)
             return LLMOutcome(req.index, None, [], failure=failure, failure_kind=kind)
@@ -79,26 +78,15 @@ def reconstruct_document(
         else:
             outcomes = [run(r) for r in requests]
     finally:
-        extractor.close()
+        client.close()
 
-    results: list[ProjectResult] = []
-    project_records = []
-    for cand, outcome in zip(extraction.candidates, outcomes, strict=True):
-        if outcome.candidate is not None:
-            result = reconcile_pair(
-                cand, outcome.candidate, independent=settings.vision, notes=outcome.notes
-            )
-        else:
-            result = reconcile_failed(
-                cand, check_project(cand.project, cand.printed), outcome.failure
-            )
-        results.append(result)
-        project_records.append(
-            {"name": cand.project.name, **outcome.record(), **ledger.project_summary(outcome.index)}
-        )
+    project_records = [
+        {"name": cand.project.name, **outcome.record(), **ledger.project_summary(outcome.index)}
+        for cand, outcome in zip(extraction.candidates, outcomes, strict=True)
+    ]
     info = settings_record(settings) | ledger.summary()
     info["projects"] = project_records
-    return results, info
+    return outcomes, info
 
 
 def summary_line(results: list[DocumentResult]) -> str:
