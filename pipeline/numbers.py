@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from schemas.paths import Value, is_numeric
 
 # The number itself, once separators, spaces and % are gone.
 NUMBER = r"[+-]?\d+(?:\.\d+)?"
@@ -70,3 +72,24 @@ def fmt(number: Decimal) -> str:
 def to_float(value: Decimal | None) -> float | None:
     """JSON number for a Decimal (as printed, trailing zeros aside)."""
     return None if value is None else float(value)
+
+
+_CENT = Decimal("0.01")
+
+
+def cents(value: Value) -> Decimal | None:
+    """A number as a Decimal at 2 decimals (the printed precision of every known report)."""
+    if value is None or isinstance(value, str):
+        return None
+    try:
+        return Decimal(repr(float(value))).quantize(_CENT, rounding=ROUND_HALF_UP)
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def printed_text(path: str, value: Value) -> str:
+    """A value as printed text for the checker: numbers with 2 decimals, null as '-'."""
+    if is_numeric(path):
+        number = cents(value)
+        return "-" if number is None else format(number, "f")
+    return "" if value is None else str(value)

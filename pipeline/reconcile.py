@@ -8,12 +8,12 @@ stronger evidence (a healthy text layer, then the checker), low confidence, both
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from pipeline import confidence as C
 from pipeline.checks import check_project
 from pipeline.llm.outcome import LLMOutcome
 from pipeline.models import ProjectCandidate
+from pipeline.numbers import cents, printed_text
 from pipeline.textnorm import clean
 from schemas import (
     CandidateValue,
@@ -28,7 +28,6 @@ from schemas import (
 )
 from schemas.paths import Value, field_values, is_numeric, project_from_values
 
-_CENT = Decimal("0.01")
 LAYOUT, LLM = Source.layout, Source.llm
 
 
@@ -60,30 +59,13 @@ def reconcile_failed(
     return _decide(candidate, checks, review=[Reason(kind=ReasonKind.llm_failed, detail=reason)])
 
 
-def _cents(value: Value) -> Decimal | None:
-    if value is None or isinstance(value, str):
-        return None
-    try:
-        return Decimal(repr(float(value))).quantize(_CENT, rounding=ROUND_HALF_UP)
-    except (InvalidOperation, ValueError):
-        return None
-
-
 def same_value(path: str, a: Value, b: Value) -> bool:
     """Numbers equal at 2 decimals (None only equals None); text equal after NFKC/whitespace clean."""
     if is_numeric(path):
         if a is None or b is None:
             return a is None and b is None
-        return _cents(a) == _cents(b)
+        return cents(a) == cents(b)
     return clean(str(a or "")) == clean(str(b or ""))
-
-
-def printed_text(path: str, value: Value) -> str:
-    """A value as the checks' printed text: numbers with 2 decimals, null as '-'."""
-    if is_numeric(path):
-        cents = _cents(value)
-        return "-" if cents is None else format(cents, "f")
-    return "" if value is None else str(value)
 
 
 def _errors_on(project: Project, path: str) -> list[Finding]:

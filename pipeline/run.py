@@ -19,7 +19,7 @@ from pipeline.output import document_json, write_atomic, write_summary
 from pipeline.read import read_document
 from pipeline.reconcile import reconcile_project
 from pipeline.render import open_pdf
-from schemas import DocumentResult, DocumentStatus, ErrorKind, InputError
+from schemas import DocumentResult, DocumentStatus, ErrorKind, InputError, LLMRecord
 
 
 def file_sha256(path: Path) -> str:
@@ -65,7 +65,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
         if not extraction.candidates:
             kind, reason = _no_table_reason(layout, opts.read.ocr)
             raise InputFileError(str(path), kind, reason)
-        llm_info: dict[str, object] = {}
+        llm_info: LLMRecord | None = None
         outcomes: Sequence[LLMOutcome | None] = [None] * len(extraction.candidates)
         if opts.llm is not None and opts.llm.enabled:
             from pipeline.llm.document import reconstruct_document
@@ -84,7 +84,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
             year=extraction.year,
             pages=n_pages,
             projects=projects,
-            extractor="layout+llm" if llm_info else "layout",
+            extractor="layout+llm" if llm_info is not None else "layout",
             page_health=health,
             llm=llm_info,
             tool_version=__version__,

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pipeline.evalset.pdfgen import write_report_pdf
-from pipeline.llm.settings import LLMSettings
-from pipeline.run import RunOptions, process_file
+from pipeline.options import LLMSettings, RunOptions
+from pipeline.run import process_file
 from pipeline.scoring import aggregate, score_document
-from schemas import TruthReport
+from schemas import DocumentResult, TruthReport
 from tests.llm_server import ScriptedLLM, answer_by_name
+
+
+def llm_of(res: DocumentResult) -> dict[str, Any]:
+    """The `llm` section as written to the JSON."""
+    data: dict[str, Any] = res.model_dump(mode="json")["llm"]
+    return data
 
 
 def test_perfect_llm_on_the_digital_seed(tmp_path: Path, seed_truth: TruthReport) -> None:
@@ -33,4 +40,4 @@ def test_perfect_llm_on_the_digital_seed(tmp_path: Path, seed_truth: TruthReport
     assert got.field_accuracy == 1.0 and got.projects_missing == 0
     assert [p.status.value for p in with_llm.projects] == ["accepted"] * len(seed_truth.projects)
     assert all(p.candidates == {} for p in with_llm.projects)
-    assert with_llm.llm["requests_sent"] == len(seed_truth.projects)
+    assert llm_of(with_llm)["requests_sent"] == len(seed_truth.projects)

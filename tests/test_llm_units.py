@@ -20,15 +20,11 @@ from pipeline.llm.gridtext import data_nonce, project_grid
 from pipeline.llm.reconstruct import to_candidate
 from pipeline.llm.settings import LLMSettings, SettingsError, load_settings
 from pipeline.models import ProjectCandidate
-from pipeline.reconcile import (
-    field_values,
-    printed_text,
-    reconcile,
-    reconcile_pair,
-    same_value,
-)
+from pipeline.numbers import printed_text
+from pipeline.reconcile import reconcile, reconcile_pair, same_value
 from pipeline.render import open_pdf, read_pages
 from schemas import Project, TruthReport
+from schemas.paths import field_values
 
 
 def _p(truth: TruthReport, i: int = 0) -> Project:
@@ -207,7 +203,7 @@ def test_checker_settles_a_disagreement_on_a_weak_layer(seed_truth: TruthReport)
         "layout": 99.29,
         "llm": 99.92,
     }
-    assert any("kept llm: checker passes with it" in r for r in res.reasons)
+    assert any("kept llm: checker passes with it" in str(r) for r in res.reasons)
     # every agreeing field of an independent reading is lifted above the threshold
     assert res.field_confidence["name"] >= 0.9
 
@@ -227,13 +223,13 @@ def test_llm_only_values_are_never_accepted(seed_truth: TruthReport) -> None:
     llm = to_candidate(truth, set())
     alone = reconcile_pair(None, llm)
     assert alone.status.value == "needs_review"
-    assert alone.reasons[0].startswith("llm_only_project")
+    assert str(alone.reasons[0]).startswith("llm_only_project")
     assert alone.confidence <= 0.5
     missing = _layout_candidate(truth.model_copy(update={"total_weight": None}), total_weight=0.0)
     res = reconcile_pair(missing, llm)
     assert res.total_weight == 100.0 and res.field_confidence["total_weight"] == 0.5
     assert res.status.value == "needs_review"
-    assert any(r.startswith("llm_only (no second source): total_weight") for r in res.reasons)
+    assert any(str(r).startswith("llm_only (no second source): total_weight") for r in res.reasons)
 
 
 def test_healthy_text_layer_beats_the_llm(seed_truth: TruthReport) -> None:
@@ -243,7 +239,7 @@ def test_healthy_text_layer_beats_the_llm(seed_truth: TruthReport) -> None:
     res = reconcile_pair(layout, llm, independent=True)
     assert res.grade == "优" and res.status.value == "needs_review"
     assert res.field_confidence["grade"] == 0.8
-    assert any("kept layout: healthy text layer" in r for r in res.reasons)
+    assert any("kept layout: healthy text layer" in str(r) for r in res.reasons)
 
 
 def test_settings_are_picklable_for_worker_processes() -> None:

@@ -31,7 +31,7 @@ from pipeline.evalset.simulate_llm import (
     truthful,
     type_for,
 )
-from pipeline.llm.settings import LLMSettings
+from pipeline.options import LLMSettings
 from pipeline.output import write_atomic
 from pipeline.reconcile import field_values, same_value
 from pipeline.run import RunOptions, process_file

@@ -35,7 +35,7 @@ from tenacity import (
 from pipeline.llm.cache import LLMCache, ReplayMiss, digest, request_key
 from pipeline.llm.ledger import BudgetExceeded, CallRecord, Ledger
 from pipeline.llm.outcome import FailureKind
-from pipeline.llm.settings import LLMSettings
+from pipeline.options import LLMSettings
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 

@@ -20,9 +20,9 @@ from pipeline.llm.messages import ProjectRequest, prompt_info, prompt_sha
 from pipeline.llm.outcome import LLMOutcome
 from pipeline.llm.reconstruct import reconstruct
 from pipeline.llm.schema import schema_sha
-from pipeline.llm.settings import LLMSettings
 from pipeline.models import DocumentLayout, ExtractionResult
-from schemas import DocumentResult
+from pipeline.options import LLMSettings
+from schemas import DocumentResult, LLMRecord
 
 
 def settings_record(settings: LLMSettings) -> dict[str, Any]:
@@ -52,7 +52,7 @@ def reconstruct_document(
     extraction: ExtractionResult,
     settings: LLMSettings,
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[list[LLMOutcome], dict[str, Any]]:
+) -> tuple[list[LLMOutcome], LLMRecord]:
     """Each project found by the layout reader, reconstructed by the LLM; and the `llm` record."""
     cache = LLMCache(
         Path(settings.cache_dir) if settings.cache else None, replay_only=settings.replay_only
@@ -86,35 +86,27 @@ def reconstruct_document(
     ]
     info = settings_record(settings) | ledger.summary()
     info["projects"] = project_records
-    return outcomes, info
+    return outcomes, LLMRecord.model_validate(info)
 
 
 def summary_line(results: list[DocumentResult]) -> str:
     """One line for the end of a run: requests, cache hits, tokens, cost, token caps hit."""
-    infos = [r.llm for r in results if r.llm]
-    model = str(infos[0].get("model", "")) if infos else ""
-
-    def num(info: dict[str, object], *keys: str) -> float:
-        value: object = info
-        for k in keys:
-            value = value.get(k, 0) if isinstance(value, dict) else 0
-        return float(value) if isinstance(value, int | float) else 0.0
-
-    sent = sum(num(i, "requests_sent") for i in infos)
-    hits = sum(num(i, "cache_hits") for i in infos)
-    prompt = sum(num(i, "tokens", "prompt") for i in infos)
-    completion = sum(num(i, "tokens", "completion") for i in infos)
-    costs = [i.get("cost") for i in infos]
-    currency = str(infos[0].get("currency", "")) if infos else ""
-    if costs and all(isinstance(c, int | float) for c in costs):
-        cost = f"cost {sum(float(c) for c in costs if isinstance(c, int | float)):.4f} {currency}"
+    infos = [r.llm for r in results if r.llm is not None]
+    model = infos[0].model if infos else ""
+    sent = sum(i.requests_sent for i in infos)
+    hits = sum(i.cache_hits for i in infos)
+    prompt = sum(i.tokens.prompt for i in infos)
+    completion = sum(i.tokens.completion for i in infos)
+    costs = [i.cost for i in infos]
+    currency = infos[0].currency if infos else ""
+    if costs and all(c is not None for c in costs):
+        cost = f"cost {sum(c for c in costs if c is not None):.4f} {currency}"
     else:
         cost = f"cost unknown (no price for {model!r} in [llm.prices])"
-    capped = sum(1 for i in infos if i.get("budget_exhausted"))
+    capped = sum(1 for i in infos if i.budget_exhausted)
     line = (
-        f"LLM {model}: {int(sent)} request(s) sent, {int(hits)} answered from the cache; "
-        f"{int(prompt + completion)} tokens ({int(prompt)} prompt, {int(completion)} "
-        f"completion); {cost}"
+        f"LLM {model}: {sent} request(s) sent, {hits} answered from the cache; "
+        f"{prompt + completion} tokens ({prompt} prompt, {completion} completion); {cost}"
     )
     if capped:
         line += f"; {capped} document(s) hit the token cap"

@@ -10,7 +10,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from pipeline.llm.settings import Price
+from pipeline.options import Price
 
 
 class BudgetExceeded(RuntimeError):

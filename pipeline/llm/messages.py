@@ -17,10 +17,10 @@ from pipeline.llm.cache import digest
 from pipeline.llm.gridtext import ProjectGrid, data_nonce
 from pipeline.llm.images import Image, cell_images, page_images
 from pipeline.llm.schema import ExtractedProject
-from pipeline.llm.settings import LLMSettings
 from pipeline.models import ProjectCandidate
-from pipeline.reconcile import field_values
+from pipeline.options import LLMSettings
 from schemas import Finding
+from schemas.paths import field_values
 
 EXTRACT_PROMPT = "extract_project.v1"
 REPAIR_PROMPT = "repair_project.v1"
@@ -90,7 +90,7 @@ def repair_messages(
     settings: LLMSettings,
 ) -> list[Message]:
     """The conversation so far, the previous answer, and the violated rules with their numbers."""
-    described = {rid: text for rid, _, text in rules()}
+    described = {r.id: r.summary for r in rules()}
     violations = "\n".join(
         f"- {f.rule} ({described.get(f.rule, '')}): {f.message}"
         + (f"\n  equation: {f.equation}" if f.equation else "")

@@ -7,20 +7,17 @@ failure is the outcome, recorded with its kind.
 
 from __future__ import annotations
 
+from pipeline import confidence as C
 from pipeline.checks import check_project
 from pipeline.llm.client import LLMCallFailed, LLMClient
 from pipeline.llm.messages import ProjectRequest, initial_messages, repair_messages
 from pipeline.llm.outcome import Attempt, LLMOutcome
 from pipeline.llm.schema import ExtractedProject, answer_values
-from pipeline.llm.settings import LLMSettings
 from pipeline.models import ProjectCandidate
-from pipeline.reconcile import field_values, printed_text
+from pipeline.numbers import printed_text
+from pipeline.options import LLMSettings
 from schemas import Finding, Project, Severity
-
-# What a value read by the LLM alone is worth; below the accept threshold on purpose.
-CONF_LLM = 0.8
-# A value the LLM changed during a repair round: it read it two ways.
-CONF_LLM_REPAIRED = 0.7
+from schemas.paths import field_values
 
 
 def to_candidate(
@@ -32,7 +29,7 @@ def to_candidate(
     return ProjectCandidate(
         project=project,
         printed={p: printed_text(p, v) for p, v in values.items()},
-        field_confidence={p: CONF_LLM_REPAIRED if p in changed else CONF_LLM for p in values},
+        field_confidence={p: C.LLM_REPAIRED if p in changed else C.LLM_READING for p in values},
         pages=layout.pages if layout else [],
         extractor="llm",
     )
