@@ -77,6 +77,31 @@ def _short(value: Value) -> str:
     return text if len(text) <= 40 else text[:37] + "...'"
 
 
+def _settle_by_checker(
+    weak: list[str],
+    chosen: dict[str, Value],
+    source: dict[str, Source],
+    lay_values: dict[str, Value],
+    llm_values: dict[str, Value],
+) -> dict[str, str]:
+    """The checker as evidence where the text layer is weak: a value that passes beats one
+    that fails (chosen and source are updated in place). A strong text layer is never
+    overruled: that would "correct" the source."""
+    why: dict[str, str] = {}
+    for p in weak:
+        trial = dict(chosen)
+        trial[p] = lay_values[p]
+        fails_lay = bool(_errors_on(project_from_values(trial), p))
+        trial[p] = llm_values[p]
+        fails_llm = bool(_errors_on(project_from_values(trial), p))
+        if fails_lay != fails_llm:
+            chosen[p], source[p] = (llm_values[p], LLM) if fails_lay else (lay_values[p], LAYOUT)
+            why[p] = "checker passes with it"
+        else:
+            why[p] = "higher reading confidence"
+    return why
+
+
 def reconcile_pair(
     layout: ProjectCandidate | None,
     llm: ProjectCandidate,
@@ -136,20 +161,7 @@ def reconcile_pair(
                 note="" if in_llm else "the LLM gave no such field",
             ),
         ]
-    # The checker as evidence where the text layer is weak: a value that passes beats one
-    # that fails. A strong text layer is never overruled: that would "correct" the source.
-    why: dict[str, str] = {}
-    for p in weak:
-        trial = dict(chosen)
-        trial[p] = lay_values[p]
-        fails_lay = bool(_errors_on(project_from_values(trial), p))
-        trial[p] = llm_values[p]
-        fails_llm = bool(_errors_on(project_from_values(trial), p))
-        if fails_lay != fails_llm:
-            chosen[p], source[p] = (llm_values[p], LLM) if fails_lay else (lay_values[p], LAYOUT)
-            why[p] = "checker passes with it"
-        else:
-            why[p] = "higher reading confidence"
+    why = _settle_by_checker(weak, chosen, source, lay_values, llm_values)
     for p, cands in candidates.items():
         if p in llm_only:
             continue

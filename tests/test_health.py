@@ -90,4 +90,4 @@ def test_clean_page_is_not_rendered(pdfs: dict[str, Path]) -> None:
 
 def test_bad_ocr_mode_is_rejected() -> None:
     with pytest.raises(ValueError, match="'auto', 'off' or 'always'"):
-        ReadOptions(ocr="sometimes")
+        ReadOptions(ocr="sometimes")  # type: ignore[arg-type]

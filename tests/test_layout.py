@@ -7,7 +7,7 @@ from pathlib import Path
 import fitz
 
 from pipeline.layout import build_layout
-from pipeline.models import TextLayer
+from pipeline.models import DocumentLayout, TextLayer
 from pipeline.render import open_pdf, read_pages
 from pipeline.textnorm import clean, nfkc
 
@@ -41,7 +41,7 @@ def _grid_pdf(path: Path, fake_bold: bool = False, hidden: bool = False) -> Path
     return path
 
 
-def _layout(path: Path):  # type: ignore[no-untyped-def]
+def _layout(path: Path) -> DocumentLayout:
     with open_pdf(path) as doc:
         return build_layout(read_pages(doc))
 

@@ -237,8 +237,8 @@ def test_persistent_error_goes_to_review_with_both_candidates(
     assert proj.status.value == "needs_review"
     assert proj.total_score == 99.92  # the healthy text layer's value is kept
     assert proj.field_confidence["total_score"] < 0.9
-    cands = {c.source: c for c in proj.candidates["total_score"]}
-    assert cands["layout"].value == 99.92 and cands["llm"].value in (99.29, 99.28, 99.27)
+    cands = {c.source.value: c.value for c in proj.candidates["total_score"]}
+    assert cands["layout"] == 99.92 and cands["llm"] in (99.29, 99.28, 99.27)
     assert any(str(r).startswith("sources_disagree: total_score") for r in proj.reasons)
     assert not proj.source_inconsistent
     attempts = _project_record(res)["attempts"]

@@ -46,7 +46,9 @@ def _check_no_false_accept(truth: TruthReport, res: DocumentResult) -> float:
     for p in case.projects:
         # a project is accepted only when every field is right
         assert not (p.status == "accepted" and not p.exact), [w.path for w in p.wrong]
-    return case.tally.fields.accuracy
+    accuracy = case.tally.fields.accuracy
+    assert accuracy is not None
+    return accuracy
 
 
 def test_scan_is_read_by_ocr(small: TruthReport, results: dict[str, DocumentResult]) -> None:

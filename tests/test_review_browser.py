@@ -78,7 +78,7 @@ def review_server(out: Path, pdfs: Path) -> Iterator[tuple[str, subprocess.Popen
 
 
 def test_review_round_trip(tmp_path: Path) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import Dialog, expect, sync_playwright
 
     expect.set_options(timeout=15000)
     run = make_review_run(tmp_path)
@@ -93,7 +93,12 @@ def test_review_round_trip(tmp_path: Path) -> None:
         )
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         dialogs: list[str] = []
-        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+        def on_dialog(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         keys: list[str] = []
 
         def press(key: str) -> None:

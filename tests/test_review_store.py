@@ -71,7 +71,7 @@ def test_store_commits_each_decision_before_returning(tmp_path: Path) -> None:
 def test_store_rejects_unknown_kinds_and_keeps_order(tmp_path: Path) -> None:
     store = ReviewStore(tmp_path / "r.sqlite")
     with pytest.raises(ValueError):
-        store.record(doc="d", doc_sha256="s", project=0, kind="delete", reviewer="x")
+        store.record(doc="d", doc_sha256="s", project=0, kind="delete", reviewer="x")  # type: ignore[arg-type]
     for kind in ("inconsistent", "approve", "reopen", "approve"):
         store.record(doc="d", doc_sha256="s", project=1, kind=kind, reviewer="x", new_value=True)
     assert [e.kind for e in store.events("d", 1)] == [
