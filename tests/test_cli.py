@@ -15,9 +15,7 @@ import fitz
 import pytest
 
 from pipeline.cli import main
-from pipeline.options import RenderOptions, RunOptions
 from pipeline.output import SUMMARY_COLUMNS
-from pipeline.run import process_file
 from schemas import DocumentResult, Project, TruthReport
 from schemas.export import MODELS
 
@@ -213,28 +211,6 @@ def test_real_office_pdf_without_table_is_no_table(
     assert [e.kind for e in res.errors] == ["no_table"]
     assert res.pages == 0 and res.projects == []
     assert len(res.sha256) == 64  # the file was readable: its hash is recorded
-
-
-def test_too_many_pages_is_too_large(seed_pdfs: dict[str, Path]) -> None:
-    path = seed_pdfs["digital"]
-    res = process_file(path, RunOptions(render=RenderOptions(max_pages=1)))
-    assert res.projects == []
-    assert [e.kind for e in res.errors] == ["too_large"]
-    msg = res.errors[0].message
-    assert str(path) in msg and "1-page limit" in msg, msg
-
-
-def test_too_many_bytes_is_too_large(seed_pdfs: dict[str, Path]) -> None:
-    path = seed_pdfs["digital"]
-    res = process_file(path, RunOptions(render=RenderOptions(max_bytes=1024)))
-    assert [e.kind for e in res.errors] == ["too_large"]
-    assert str(path) in res.errors[0].message
-
-
-def test_too_many_bytes_message_shows_distinct_sizes(seed_pdfs: dict[str, Path]) -> None:
-    res = process_file(seed_pdfs["digital"], RunOptions(render=RenderOptions(max_bytes=1024)))
-    msg = res.errors[0].message
-    assert "0 MB, over the 0 MB" not in msg, msg
 
 
 # --- batches ---------------------------------------------------------------------------------
