@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.evalset.pdfgen import write_report_pdf
+from jixiao_eval.fake_llm import ScriptedLLM, answer_by_name
+from jixiao_eval.pdfgen.write import write_report_pdf
+from jixiao_eval.scoring import aggregate, score_document
 from pipeline.llm.settings import LLMSettings
 from pipeline.run import RunOptions, process_file
-from pipeline.scoring import aggregate, score_document
 from schemas import TruthReport
-from tests.llm_server import ScriptedLLM, answer_by_name
 
 
 def test_perfect_llm_on_the_digital_seed(tmp_path: Path, seed_truth: TruthReport) -> None:

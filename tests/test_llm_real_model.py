@@ -26,8 +26,8 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
+from jixiao_eval.pdfgen.write import write_report_pdf
 from pipeline.checks import check_project
-from pipeline.evalset.pdfgen import write_report_pdf
 from pipeline.extract.layout import extract_layout
 from pipeline.extract.llm import LLMExtractor, ProjectRequest, _CallContext, to_candidate
 from pipeline.layout import build_layout
