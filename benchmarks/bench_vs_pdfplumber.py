@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.evalset.pdfgen import write_report_pdf  # noqa: E402
+from jixiao_eval.pdfgen.write import write_report_pdf  # noqa: E402
 from pipeline.run import process_file  # noqa: E402
 from schemas import TruthReport  # noqa: E402
 

@@ -127,11 +127,12 @@ def _cmd_rules(args: argparse.Namespace) -> int:
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
+    # The eval tooling is imported here only: `pipeline` never needs it to run.
     if args.simulate_llm:
-        from pipeline.evalset.simulate_run import run_from_args
+        from jixiao_eval.simulate.run import run_from_args
 
         return run_from_args(args)  # exit 0 on PASS, 1 on FAIL
-    from pipeline.evaluation import run_eval
+    from jixiao_eval.cli import run_eval
 
     options = options_from_args(args, "eval")
     return 2 if options is None else run_eval(args, options)

@@ -36,7 +36,7 @@ def seed_truth() -> TruthReport:
 @pytest.fixture(scope="session")
 def seed_pdfs(tmp_path_factory: pytest.TempPathFactory, seed_truth: TruthReport) -> dict[str, Path]:
     """The seed report rendered as real PDFs, one per variant."""
-    from pipeline.evalset.pdfgen import VARIANTS, write_report_pdf
+    from jixiao_eval.pdfgen.write import VARIANTS, write_report_pdf
 
     d = tmp_path_factory.mktemp("seed_pdfs")
     return {v: write_report_pdf(seed_truth, v, d / f"seed__{v}.pdf", seed=7) for v in VARIANTS}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from jixiao_eval.pdfgen.write import write_report_pdf
 from pipeline.checks import check_project
-from pipeline.evalset.pdfgen import write_report_pdf
 from pipeline.output import document_json, write_atomic, write_summary
 from pipeline.run import process_file
 from schemas import CandidateValue, DocumentResult, Finding, Severity, Status, TruthReport

@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
+from jixiao_eval.truth.derive import main
+from jixiao_eval.truth.funds import execution_rate, funds_score
+from jixiao_eval.truth.indicators import parse_qty
 from pipeline.checks import check_project
-from pipeline.evalset.derive import main
-from pipeline.evalset.derive_funds import execution_rate, funds_score
-from pipeline.evalset.derive_indicators import parse_qty
 from schemas.report import TruthProject, TruthReport
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.evalset.pdfgen import write_report_pdf
+from jixiao_eval.pdfgen.write import write_report_pdf
 from pipeline.run import process_file
 from schemas import DocumentResult, ReasonKind, Status, TruthReport
 

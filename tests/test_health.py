@@ -7,7 +7,7 @@ from pathlib import Path
 import fitz
 import pytest
 
-from pipeline.evalset.pdfgen import write_report_pdf
+from jixiao_eval.pdfgen.write import write_report_pdf
 from pipeline.health import diagnose, doubled_share, suspect_cell
 from pipeline.layout import page_tables
 from pipeline.options import ReadOptions

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pipeline.evalset.pdfgen import _base_variant, write_report_pdf
+from jixiao_eval.pdfgen.write import _base_variant, write_report_pdf
 from pipeline.imagelines import PageImage, binarize, estimate_skew, prepare, ruling_segments
 from pipeline.layout import page_tables
 from pipeline.models import PageContent, Table, TextLayer

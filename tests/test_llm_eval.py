@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pipeline.evalset.pdfgen import write_report_pdf
+from jixiao_eval.fake_llm import ScriptedLLM, answer_by_name
+from jixiao_eval.pdfgen.write import write_report_pdf
+from jixiao_eval.scoring import aggregate, score_document
 from pipeline.options import LLMSettings, RunOptions
 from pipeline.run import process_file
-from pipeline.scoring import aggregate, score_document
 from schemas import DocumentResult, TruthReport
-from tests.llm_server import ScriptedLLM, answer_by_name
 
 
 def llm_of(res: DocumentResult) -> dict[str, Any]:

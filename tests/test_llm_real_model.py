@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
+from jixiao_eval.pdfgen.write import write_report_pdf
 from pipeline.checks import check_project
 from pipeline.confidence import ACCEPT
-from pipeline.evalset.pdfgen import write_report_pdf
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
 from pipeline.llm.cache import LLMCache

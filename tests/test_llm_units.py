@@ -93,7 +93,7 @@ def test_retry_after_seconds_date_and_ms() -> None:
 def test_grid_carves_each_project_out_of_shared_pages(
     tmp_path: Path, seed_truth: TruthReport
 ) -> None:
-    from pipeline.evalset.pdfgen import write_report_pdf
+    from jixiao_eval.pdfgen.write import write_report_pdf
 
     report = seed_truth.model_copy(update={"projects": seed_truth.projects[:3]})
     pdf = write_report_pdf(report, "fakebold", tmp_path / "three.pdf", seed=5)

@@ -10,13 +10,13 @@ from pathlib import Path
 import fitz
 import pytest
 
-from pipeline.evalset.pdfgen import write_report_pdf
+from jixiao_eval.pdfgen.write import write_report_pdf
+from jixiao_eval.scoring import score_document
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
 from pipeline.options import ReadOptions, RunOptions
 from pipeline.read import read_document
 from pipeline.run import process_file
-from pipeline.scoring import score_document
 from schemas import DocumentResult, TruthReport
 
 SEED = 11
@@ -105,7 +105,7 @@ def test_disagreements_become_candidates(pdfs: dict[str, Path]) -> None:
 # -- the leading operator ---------------------------------------------------------------
 def test_leading_operator_is_checked_by_its_shape(tmp_path: Path) -> None:
     """The recogniser reads this type's ≥ as '2' or skips it; the glyph's shape catches it."""
-    from pipeline.evalset.pdfgen_text import FONT
+    from jixiao_eval.pdfgen.text import FONT
     from pipeline.imagelines import prepare
     from pipeline.ocr import read_regions
     from pipeline.render import render_gray

@@ -74,6 +74,9 @@ def test_wheel_holds_code_and_schemas_but_no_junk(names: list[str]) -> None:
     assert "schemas/output.py" in names
     assert "pipeline/cli.py" in names
     assert "pipeline/resources.py" in names
+    assert "jixiao_eval/cli.py" in names  # the eval tooling ships beside the pipeline
+    assert "jixiao_eval/scoring/evaluate.py" in names
+    assert "jixiao_eval/fake_llm.py" in names
     junk = [n for n in names if "__pycache__" in n or n.endswith(".pyc") or n.startswith("tests/")]
     assert junk == []
 
@@ -97,7 +100,9 @@ def test_unpacked_wheel_finds_its_data(wheel: Path, tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(site)}
     code = (
         "import pipeline; from pipeline.resources import data_dir; "
-        "print(pipeline.__file__); print(data_dir('eval')); print(data_dir('samples'))"
+        "from jixiao_eval.bundled import bundled_truths; "
+        "print(pipeline.__file__); print(data_dir('eval')); print(data_dir('samples')); "
+        "print(bundled_truths()[0])"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code],
@@ -108,10 +113,27 @@ def test_unpacked_wheel_finds_its_data(wheel: Path, tmp_path: Path) -> None:
         timeout=60,
     )
     assert proc.returncode == 0, proc.stderr
-    module_file, eval_dir, samples_dir = (Path(line) for line in proc.stdout.splitlines())
+    module_file, eval_dir, samples_dir, seed = (Path(line) for line in proc.stdout.splitlines())
     assert module_file.is_relative_to(site), module_file
     assert eval_dir.is_relative_to(site), eval_dir
     assert eval_dir == site / "pipeline" / "_data" / "eval"
     assert (eval_dir / "seed_2024.truth.json").is_file()
     assert (eval_dir / "truth" / "index.json").is_file()
     assert samples_dir.is_relative_to(site) and any(samples_dir.glob("*.pdf"))
+    assert seed == eval_dir / "seed_2024.truth.json"  # jixiao_eval reads the same bundled data
+
+
+def test_pipeline_never_imports_the_eval_tooling() -> None:
+    """Every module of pipeline/ imports without pulling in jixiao_eval (the CLI does, lazily)."""
+    code = (
+        "import importlib, pkgutil, sys, pipeline\n"
+        "for m in pkgutil.walk_packages(pipeline.__path__, 'pipeline.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "print(sorted(n for n in sys.modules if n.split('.')[0] == 'jixiao_eval'))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

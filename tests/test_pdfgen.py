@@ -8,15 +8,15 @@ import fitz
 import numpy as np
 import pytest
 
-from pipeline.evalset.degrade import CONFUSIONS, corrupt_text
-from pipeline.evalset.pdfgen import (
+from jixiao_eval.pdfgen.degrade import CONFUSIONS, corrupt_text
+from jixiao_eval.pdfgen.text import fmt_amount, wrap
+from jixiao_eval.pdfgen.write import (
     VARIANTS,
     layout_pages,
     main,
     render_report,
     write_report_pdf,
 )
-from pipeline.evalset.pdfgen_text import fmt_amount, wrap
 from schemas.report import TruthReport
 
 SEED_TRUTH = Path(__file__).resolve().parents[1] / "eval" / "seed_2024.truth.json"

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from jixiao_eval.scoring import evaluate, load_cases
 from pipeline.review.cli import main as review_main
 from pipeline.run import process_file
-from pipeline.scoring import evaluate, load_cases
 from schemas import DocumentResult, Status
 from tests.review_fixtures import MISREAD_FIELD, XSS_INDICATOR, XSS_NAME, make_review_run
 

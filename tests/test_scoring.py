@@ -13,8 +13,7 @@ from pathlib import Path
 import fitz
 import pytest
 
-from pipeline.resources import data_dir
-from pipeline.scoring import (
+from jixiao_eval.scoring import (
     EvalCase,
     EvalReport,
     compare,
@@ -26,10 +25,11 @@ from pipeline.scoring import (
     write_html,
     write_json,
 )
-from pipeline.scoring.align import align_projects, align_rows
-from pipeline.scoring.metrics import expected_calibration_error, numbers_equal, project_values
-from pipeline.scoring.models import FieldScore, Tally
-from pipeline.scoring.text import levenshtein, narrative_similarity, normalize_text
+from jixiao_eval.scoring.align import align_projects, align_rows
+from jixiao_eval.scoring.metrics import expected_calibration_error, numbers_equal, project_values
+from jixiao_eval.scoring.models import FieldScore, Tally
+from jixiao_eval.scoring.text import levenshtein, narrative_similarity, normalize_text
+from pipeline.resources import data_dir
 from schemas.output import DocumentResult, ProjectResult, Status
 from schemas.report import Indicator, TruthReport
 

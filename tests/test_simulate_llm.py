@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 import json
+import urllib.error
+import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import pipeline.reconcile as reconciling
+from jixiao_eval.fake_llm import ScriptedLLM
+from jixiao_eval.simulate import inject as sim
+from jixiao_eval.simulate.model import SimulatedModel, find_project
+from jixiao_eval.simulate.run import LABEL, answers_for, run_from_args, run_simulation, table
 from pipeline.checks import check_project
-from pipeline.evalset import simulate_llm as sim
-from pipeline.evalset.sim_server import SimulatedLLM, find_project
-from pipeline.evalset.simulate_run import (
-    LABEL,
-    add_arguments,
-    answers_for,
-    run_from_args,
-    run_simulation,
-    table,
-)
+from pipeline.cli import build_parser
 from pipeline.models import ProjectCandidate
-from pipeline.reconcile import field_values, reconcile
+from pipeline.reconcile import reconcile
 from schemas import Project, ProjectResult, Severity, TruthProject, TruthReport
+from schemas.paths import field_values
 
 ROOT = Path(__file__).resolve().parent.parent
 INCONSISTENT = ROOT / "eval" / "truth" / "14_tuanshiwei_2024.json"  # project 0 breaks R5
@@ -132,21 +130,39 @@ def test_server_recognises_the_longest_matching_name(inconsistent: TruthProject)
     assert find_project("something else", truths) is None
 
 
+def _post(base_url: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{base_url}/chat/completions",
+        data=json.dumps(body).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
 def test_server_answers_in_the_requested_form(seed_truth: TruthReport) -> None:
     truth = seed_truth.projects[0]
-    with SimulatedLLM() as server:
-        server.prepare([truth], [truth])
+    model = SimulatedModel()
+    with ScriptedLLM(model) as server:
+        model.prepare([truth], [truth])
         user = {"role": "user", "content": f"[r0,c1] {truth.name}"}
-        status, tool = server.answer(
-            {"messages": [user], "tools": [{"type": "function", "function": {"name": "P"}}]}
+        status, tool = _post(
+            server.base_url,
+            {"messages": [user], "tools": [{"type": "function", "function": {"name": "P"}}]},
         )
         assert status == 200
         call = tool["choices"][0]["message"]["tool_calls"][0]["function"]
         assert call["name"] == "P" and json.loads(call["arguments"])["name"] == truth.name
-        _, md = server.answer({"messages": [user, {"role": "user", "content": "```json"}]})
+        _, md = _post(server.base_url, {"messages": [user, {"role": "user", "content": "```json"}]})
         assert md["choices"][0]["message"]["content"].startswith("```json\n")
-        status, _ = server.answer({"messages": [{"role": "user", "content": "no project"}]})
-        assert status == 400 and server.unmatched == 1
+        status, _ = _post(
+            server.base_url, {"messages": [{"role": "user", "content": "no project"}]}
+        )
+        assert status == 400 and model.unmatched == 1
+        assert server.count == 3
 
 
 def _mini_doc(tmp_path: Path, seed_truth: TruthReport, inconsistent: TruthProject) -> Path:
@@ -215,13 +231,8 @@ def test_the_measurement_catches_a_gate_that_trusts_the_llm(
 
 def test_command_line_entry(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """What `jixiao eval --simulate-llm --limit 1 --sim-rounds 1` runs."""
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--out")
-    parser.add_argument("--limit", type=int, default=0)
-    parser.add_argument("--pdf-dir", default="")
-    add_arguments(parser)
-    flags = ["--simulate-llm", "--limit", "1", "--sim-rounds", "1", "--sim-seed", "3"]
-    args = parser.parse_args(
+    flags = ["eval", "--simulate-llm", "--limit", "1", "--sim-rounds", "1", "--sim-seed", "3"]
+    args = build_parser().parse_args(
         [*flags, "--out", str(tmp_path / "out"), "--pdf-dir", str(tmp_path / "pdf")]
     )
     assert run_from_args(args) == 0

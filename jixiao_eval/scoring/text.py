@@ -6,6 +6,8 @@ import difflib
 import re
 import unicodedata
 
+# The scorer normalises on its own, not with pipeline/textnorm.py: a change to the readers must
+# never change how they are judged.
 # NFKC already maps full-width ＂＇ to ASCII; these are the quote marks it leaves alone.
 # The seed transcription writes ASCII quotes where the PDF prints curly ones or 「」, so
 # every quote character compares equal.

@@ -144,7 +144,7 @@ DEPARTMENTS: dict[str, Department] = {
 #   t90/t80/t60  总分 exactly on a grade boundary
 #   tpl=N        use seed project N as the template
 #   bad_sum_initial / bad_sum_executed / bad_rate / bad_total / bad_grade
-#                the printed source is inconsistent (see derive_inconsistent)
+#                the printed source is inconsistent (see inconsistent.py)
 EDGE_KINDS = frozenset(
     {
         "zero_budget",

@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from pipeline.evalset.derive_funds import HUNDRED, Line
+from jixiao_eval.truth.funds import HUNDRED, Line
 
 BAD_KINDS = ("bad_sum_initial", "bad_sum_executed", "bad_rate", "bad_total", "bad_grade")
 

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
 
-from pipeline.evalset.derive_funds import CENT, HUNDRED, cents
-from pipeline.evalset.derive_specs import (
+from jixiao_eval.truth.funds import CENT, HUNDRED, cents
+from jixiao_eval.truth.specs import (
     COST_REASONS,
     CUT_REASON,
     OVER_REASON,

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from pipeline.checks import check_project
-from pipeline.reconcile import Value, field_values, is_numeric, project_from_values
 from schemas import Finding, Indicator, Project, Severity
+from schemas.paths import Value, field_values, is_numeric, project_from_values
 
 # A value as recorded: a leaf field's value, or the list of indicator names for row errors.
 Recorded = str | float | list[str] | None

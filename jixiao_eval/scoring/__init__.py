@@ -1,6 +1,6 @@
 """Scoring of pipeline output against ground truth: alignment, metrics, reports."""
 
-from pipeline.scoring.evaluate import (
+from jixiao_eval.scoring.evaluate import (
     EvalCase,
     build_report,
     evaluate,
@@ -8,9 +8,9 @@ from pipeline.scoring.evaluate import (
     saved_outputs,
     score_case,
 )
-from pipeline.scoring.metrics import NARRATIVE_THRESHOLD, aggregate, score_document
-from pipeline.scoring.models import CaseScore, EvalReport, Metrics, ProjectScore
-from pipeline.scoring.report import compare, print_table, read_json, write_html, write_json
+from jixiao_eval.scoring.metrics import NARRATIVE_THRESHOLD, aggregate, score_document
+from jixiao_eval.scoring.models import CaseScore, EvalReport, Metrics, ProjectScore
+from jixiao_eval.scoring.report import compare, print_table, read_json, write_html, write_json
 
 __all__ = [
     "NARRATIVE_THRESHOLD",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from pipeline.scoring.models import CalibrationBin
+from jixiao_eval.scoring.models import CalibrationBin
 
 _FONT = 'font-family="sans-serif" font-size="11"'
 

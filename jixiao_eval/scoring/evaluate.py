@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable
@@ -11,16 +10,16 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from pipeline.scoring.align import NAME_THRESHOLD
-from pipeline.scoring.metrics import NARRATIVE_THRESHOLD, aggregate, score_document
-from pipeline.scoring.models import CaseScore, EvalReport
+from jixiao_eval.pdfgen.write import VARIANTS
+from jixiao_eval.scoring.align import NAME_THRESHOLD
+from jixiao_eval.scoring.metrics import NARRATIVE_THRESHOLD, aggregate, score_document
+from jixiao_eval.scoring.models import CaseScore, EvalReport
 from schemas.output import DocumentResult
 from schemas.report import TruthReport
 
 log = logging.getLogger(__name__)
 
-# Variant names the bundled eval set uses (files named <doc>__<variant>.pdf). The generator's
-# own list, pipeline.evalset.pdfgen.VARIANTS, is added when that module is importable.
+# Variant names recognised in file names <doc>__<variant>.pdf, besides the generator's VARIANTS.
 KNOWN_VARIANTS: frozenset[str] = frozenset(
     {"clean", "native", "scan", "scanned", "noisy", "rotated", "skewed", "lowres", "photo"}
 )
@@ -47,16 +46,6 @@ class EvalCase(BaseModel):
     def truth_label(self) -> str:
         """Where the truth came from, for the report."""
         return str(self.truth) if isinstance(self.truth, Path) else "<inline>"
-
-
-def known_variants() -> frozenset[str]:
-    """Built-in variant names plus the eval-set generator's, if it is installed."""
-    try:
-        # Imported by name: the generator is another module's, and optional here.
-        pdfgen = importlib.import_module("pipeline.evalset.pdfgen")
-    except ImportError:
-        return KNOWN_VARIANTS
-    return KNOWN_VARIANTS | frozenset(str(v) for v in getattr(pdfgen, "VARIANTS", ()))
 
 
 def split_variant(stem: str, variants: Collection[str]) -> tuple[str, str]:
@@ -94,7 +83,7 @@ def load_cases(directory: Path, variants: Collection[str] | None = None) -> list
     The truth of <doc>__<variant>.pdf may also be the shared <doc>.truth.json. PDFs without
     a truth file are skipped with a warning.
     """
-    names = known_variants() if variants is None else frozenset(variants)
+    names = KNOWN_VARIANTS | frozenset(VARIANTS) if variants is None else frozenset(variants)
     cases: list[EvalCase] = []
     pdfs = sorted(p for p in Path(directory).iterdir() if p.suffix.lower() == ".pdf")
     for pdf in pdfs:

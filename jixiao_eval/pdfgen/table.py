@@ -6,8 +6,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
-from pipeline.evalset.pdfgen_style import Style
-from pipeline.evalset.pdfgen_text import fit_lines, fmt_amount
+from jixiao_eval.pdfgen.style import Style
+from jixiao_eval.pdfgen.text import fit_lines, fmt_amount
 from schemas.report import Indicator, Project
 
 FUNDS_HEADERS = ("年初预算数", "全年预算数", "全年执行数", "分数", "执行率(%)", "得分")

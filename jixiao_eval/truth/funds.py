@@ -6,7 +6,7 @@ import random
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
-from pipeline.evalset.derive_specs import Band, Rounding
+from jixiao_eval.truth.specs import Band, Rounding
 
 CENT = Decimal("0.01")
 HUNDRED = Decimal(100)

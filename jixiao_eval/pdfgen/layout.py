@@ -6,9 +6,9 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from pipeline.evalset.pdfgen_style import PAGE_W, Style
-from pipeline.evalset.pdfgen_table import Cell, Row, build_rows
-from pipeline.evalset.pdfgen_text import text_width, wrap
+from jixiao_eval.pdfgen.style import PAGE_W, Style
+from jixiao_eval.pdfgen.table import Cell, Row, build_rows
+from jixiao_eval.pdfgen.text import text_width, wrap
 from schemas.report import Project
 
 _EPS = 0.01

@@ -6,7 +6,7 @@ import random
 import re
 from collections.abc import Callable
 
-from pipeline.evalset.derive_specs import LONG_NAMES, NAME_SUFFIXES, Department
+from jixiao_eval.truth.specs import LONG_NAMES, NAME_SUFFIXES, Department
 
 SEED_YEAR = 2024
 _YEAR = re.compile(r"(?<!\d)20[12]\d(?!\d)")

@@ -6,8 +6,8 @@ import math
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from pipeline.scoring.align import NAME_THRESHOLD, align_projects, align_rows
-from pipeline.scoring.models import (
+from jixiao_eval.scoring.align import NAME_THRESHOLD, align_projects, align_rows
+from jixiao_eval.scoring.models import (
     CalibrationBin,
     CaseScore,
     ExtraProject,
@@ -19,7 +19,7 @@ from pipeline.scoring.models import (
     Tally,
     Value,
 )
-from pipeline.scoring.text import name_similarity, narrative_similarity, normalize_text
+from jixiao_eval.scoring.text import name_similarity, narrative_similarity, normalize_text
 from schemas.output import DocumentResult, ProjectResult
 from schemas.report import FundsBlock, FundsLine, Indicator, Project, TruthProject, TruthReport
 

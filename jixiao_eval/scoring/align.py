@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.scoring.text import name_similarity
+from jixiao_eval.scoring.text import name_similarity
 
 # Two names of the same project differ by a few misread characters (ratio ~0.8-0.95);
 # names of different projects in one report share little beyond 经费 (ratio < 0.5).

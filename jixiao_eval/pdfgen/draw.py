@@ -8,13 +8,14 @@ from typing import Literal
 
 import fitz
 
-from pipeline.evalset.pdfgen_layout import PageLayout, TextItem
-from pipeline.evalset.pdfgen_style import PAGE_H, PAGE_W, Style
-from pipeline.evalset.pdfgen_text import FONT, text_width
+from jixiao_eval.pdfgen.layout import PageLayout, TextItem
+from jixiao_eval.pdfgen.style import PAGE_H, PAGE_W, Style
+from jixiao_eval.pdfgen.text import FONT, text_width
 
 BoldMode = Literal["stroke", "copies"]
 
-# Fixed metadata so the same inputs give the same bytes (the /ID is suppressed on save).
+# Fixed metadata so the same inputs give the same bytes (the /ID is suppressed on save). The
+# creator names the generator's first home: renaming it would change every generated PDF's bytes.
 _METADATA = {
     "producer": "PyMuPDF",
     "creator": "jixiao pipeline.evalset.pdfgen",
@@ -142,4 +143,5 @@ def to_bytes(doc: fitz.Document, title: str) -> bytes:
     """Subset fonts, fix metadata and serialise reproducibly."""
     doc.set_metadata({**_METADATA, "title": title})
     doc.subset_fonts()
-    return doc.tobytes(garbage=4, deflate=True, no_new_id=True)
+    data: bytes = doc.tobytes(garbage=4, deflate=True, no_new_id=True)
+    return data

@@ -1,7 +1,7 @@
-"""Derive the eval set's synthetic ground truth from the seed: python -m pipeline.evalset.derive.
+"""Derive the eval set's synthetic ground truth from the seed: python -m jixiao_eval.truth.derive.
 
 Every document in eval/truth/ is a schemas.TruthReport built from the seed's ten projects
-(eval/seed_2024.truth.json) by the specs in derive_specs.DOCS. The output is a pure function of
+(eval/seed_2024.truth.json) by the specs in specs.DOCS. The output is a pure function of
 the seed and the specs: each document and project has its own random.Random seeded with a fixed
 string, all arithmetic is Decimal, and the JSON is written with sorted keys.
 """
@@ -17,8 +17,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from pipeline.evalset.derive_project import Derived, derive_project
-from pipeline.evalset.derive_specs import DEPARTMENTS, DOCS, EDGE_KINDS, DocSpec
+from jixiao_eval.truth.project import Derived, derive_project
+from jixiao_eval.truth.specs import DEPARTMENTS, DOCS, EDGE_KINDS, DocSpec
 from pipeline.resources import data_dir
 from schemas.report import TruthReport
 
@@ -82,6 +82,8 @@ def _notes(spec: DocSpec, derived: list[Derived]) -> list[str]:
         if spec.unit == "元"
         else "Amounts in 万元, as in the seed."
     )
+    # The committed truth files carry this text (its old module name included): changing it
+    # re-derives every file of eval/truth/.
     notes = [
         "SYNTHETIC document, derived by `python -m pipeline.evalset.derive` from "
         "eval/seed_2024.truth.json; not a real report. Goals, indicator rows and reasons "
@@ -119,7 +121,9 @@ def _notes(spec: DocSpec, derived: list[Derived]) -> list[str]:
     return notes
 
 
-def derive_document(number: int, spec: DocSpec, seed: TruthReport) -> tuple[TruthReport, dict]:
+def derive_document(
+    number: int, spec: DocSpec, seed: TruthReport
+) -> tuple[TruthReport, dict[str, Any]]:
     """One derived document and its index entry."""
     check_spec(spec)
     stem = doc_id(number, spec)
@@ -198,7 +202,7 @@ def write(out: Path, seed: TruthReport | None = None) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """Command line: regenerate eval/truth (or --out DIR)."""
-    parser = argparse.ArgumentParser(prog="python -m pipeline.evalset.derive", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m jixiao_eval.truth.derive", description=__doc__)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
     args = parser.parse_args(argv)
     written = write(args.out)

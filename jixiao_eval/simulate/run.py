@@ -1,8 +1,8 @@
 """`jixiao eval --simulate-llm`: how many injected LLM errors does the gate let through?
 
 SIMULATED LLM. Every project of the eval set's PDFs is answered, through the real LLM path
-(HTTP, instructor, checker repair, reconcile), by pipeline.evalset.sim_server with the truth
-plus one injected error (pipeline.evalset.simulate_llm), a different error type each round.
+(HTTP, instructor, checker repair, reconcile), by jixiao_eval.fake_llm serving the truth plus
+one injected error (jixiao_eval.simulate.inject), a different error type each round.
 An injected error counts as accepted when its project ends `accepted` AND every field it
 changed holds the injected (wrong) value in the final output. Projects whose error type does
 not apply get the truth instead: these controls show the gate still accepts correct answers.
@@ -20,8 +20,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.evalset.sim_server import SimulatedLLM
-from pipeline.evalset.simulate_llm import (
+from jixiao_eval.bundled import DEFAULT_PDF_DIR, bundled_truths, generate_pdfs
+from jixiao_eval.fake_llm import ScriptedLLM
+from jixiao_eval.scoring.align import align_projects
+from jixiao_eval.simulate.inject import (
     ERROR_TYPES,
     ROWS,
     Recorded,
@@ -31,18 +33,19 @@ from pipeline.evalset.simulate_llm import (
     truthful,
     type_for,
 )
-from pipeline.options import LLMSettings
+from jixiao_eval.simulate.model import SimulatedModel
+from pipeline.options import LLMSettings, RunOptions
 from pipeline.output import write_atomic
-from pipeline.reconcile import field_values, same_value
-from pipeline.run import RunOptions, process_file
-from pipeline.scoring.align import align_projects
+from pipeline.reconcile import same_value
+from pipeline.run import process_file
 from pipeline.textnorm import clean
-from schemas import DocumentResult, ProjectResult, Status, TruthReport
+from schemas import DocumentResult, ProjectResult, ReasonKind, Status, TruthReport
+from schemas.paths import field_values
 
 LABEL = "SIMULATED LLM"
 NOTICE = (
     "SIMULATED LLM: no model was run. Each answer is the ground truth with one injected error "
-    "(pipeline/evalset/simulate_llm.py), served over HTTP through jixiao's real LLM path."
+    "(jixiao_eval/simulate/inject.py), served over HTTP through jixiao's real LLM path."
 )
 # The gate's target (issue 4): at most this share of injected errors accepted overall, and
 # none of those that break a checker rule.
@@ -223,7 +226,7 @@ def _score(
         o = by_truth.get(i)
         out = result.projects[o] if o is not None else None
         if out is not None:
-            failed = [r for r in out.reasons if r.startswith("llm_failed")]
+            failed = [str(r) for r in out.reasons if r.kind is ReasonKind.llm_failed]
             report.llm_failures += [f"{doc} [{variant}] project {i}: {r}" for r in failed]
         if not answer.injections:
             report.controls["projects"] = report.controls.get("projects", 0) + 1
@@ -257,7 +260,7 @@ def _score(
                     status=status,
                     accepted=accepted,
                     kept=kept,
-                    reasons=list(out.reasons[:3]) if out is not None else [],
+                    reasons=[str(r) for r in out.reasons[:3]] if out is not None else [],
                 )
             )
             f = report.by_type.setdefault(inj.type, TypeFigures())
@@ -296,14 +299,12 @@ def run_simulation(
 
     rounds: 0 means one round per error type (every project gets every type once).
     """
-    from pipeline.evaluation import bundled_truths, generate_pdfs
-
     t0 = time.perf_counter()
     paths = list(truths) if truths is not None else bundled_truths()
     if limit:
         paths = paths[:limit]
     n_rounds = rounds or len(ERROR_TYPES)
-    triples = generate_pdfs(paths, list(variants), pdf_dir or Path(".jixiao-cache") / "evalset")
+    triples = generate_pdfs(paths, list(variants), pdf_dir or DEFAULT_PDF_DIR)
     report = SimulationReport(
         label=LABEL,
         notice=NOTICE,
@@ -317,10 +318,11 @@ def run_simulation(
     )
     steps = n_rounds * len(triples)
     step = 0
-    with SimulatedLLM() as sim:
+    model = SimulatedModel()
+    with ScriptedLLM(model, keep_history=False) as server:
         settings = LLMSettings(
             model="simulated",
-            base_url=sim.base_url,
+            base_url=server.base_url,
             mode=mode,
             vision=vision,
             # answers differ per round for the same request: a cache would replay round 0
@@ -341,7 +343,7 @@ def run_simulation(
                     )
                 truth = TruthReport.model_validate_json(truth_path.read_text(encoding="utf-8"))
                 answers = answers_for(doc, truth, round_, seed)
-                sim.prepare(truth.projects, [a.project for a in answers])
+                model.prepare(truth.projects, [a.project for a in answers])
                 result = process_file(pdf, options)
                 if result.errors:
                     report.document_errors += [
@@ -349,8 +351,8 @@ def run_simulation(
                     ]
                     continue
                 _score(doc, variant, round_, truth, answers, result, report)
-        report.requests = sim.requests
-        report.unmatched_requests = sim.unmatched
+        report.requests = server.count
+        report.unmatched_requests = model.unmatched
     if not quiet:
         print("", file=sys.stderr)
     report.seconds = round(time.perf_counter() - t0, 2)
@@ -360,22 +362,6 @@ def run_simulation(
     )
     write_atomic(out / "simulation.txt", table(report) + "\n")
     return report
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """`jixiao eval` options of the simulation."""
-    g = parser.add_argument_group(f"{LABEL} (measures the LLM gate; no model is run)")
-    g.add_argument(
-        "--simulate-llm",
-        action="store_true",
-        help="answer every project with the truth plus one injected error; report how many pass",
-    )
-    g.add_argument("--sim-rounds", type=int, default=0, help="rounds (default: one per error type)")
-    g.add_argument("--sim-seed", type=int, default=0, help="seed of the injected errors")
-    g.add_argument("--sim-variants", default="digital", help="variants to simulate on")
-    g.add_argument(
-        "--sim-mode", default="tools", choices=("tools", "json", "md_json"), help="structured mode"
-    )
 
 
 def run_from_args(args: argparse.Namespace) -> int:

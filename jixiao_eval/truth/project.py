@@ -7,9 +7,9 @@ from dataclasses import dataclass, replace
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import cast
 
-from pipeline.evalset.derive_funds import CENT, HUNDRED, FundsPlan, Line, make_funds
-from pipeline.evalset.derive_inconsistent import BAD_KINDS, inject
-from pipeline.evalset.derive_indicators import (
+from jixiao_eval.truth.funds import CENT, HUNDRED, FundsPlan, Line, make_funds
+from jixiao_eval.truth.inconsistent import BAD_KINDS, inject
+from jixiao_eval.truth.indicators import (
     Row,
     allocate,
     budget_row,
@@ -19,8 +19,8 @@ from pipeline.evalset.derive_indicators import (
     select_rows,
     vary_full,
 )
-from pipeline.evalset.derive_specs import Band, Department, DocSpec, Labels
-from pipeline.evalset.derive_text import project_name, year_shifter
+from jixiao_eval.truth.specs import Band, Department, DocSpec, Labels
+from jixiao_eval.truth.text import project_name, year_shifter
 from schemas.report import FundsBlock, FundsLine, Project, TruthProject
 
 # (low inclusive, high inclusive) of 总分 for each band, at 2 decimals.

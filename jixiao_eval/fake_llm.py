@@ -1,9 +1,10 @@
-"""A scripted OpenAI-compatible server for tests: a real HTTP server on 127.0.0.1 (random port).
+"""A fake OpenAI-compatible server: a real HTTP server on 127.0.0.1 (random port).
 
-It speaks POST /v1/chat/completions (and /chat/completions), answers from a script (a queue of
-replies, or a function of the request), and records every request it received, body and
-headers. Replies adapt to the request: a tool call when the request offers tools (TOOLS mode),
-JSON content otherwise, fenced in ```json when the request asks for a code block (MD_JSON).
+It speaks POST /v1/chat/completions (and /chat/completions), answers from a script (replies in
+order, added with enqueue(), or a function of the request, like pydantic-ai's FunctionModel),
+and records every request it received, body and headers. Replies adapt to the request: a tool
+call when the request offers tools (TOOLS mode), JSON content otherwise, fenced in ```json when
+the request asks for a code block (MD_JSON). The tests and `jixiao eval --simulate-llm` use it.
 
     with ScriptedLLM([Reply.error(429, {"Retry-After": "1"}), Reply.answer(project)]) as llm:
         settings = LLMSettings(model="scripted", base_url=llm.base_url, ...)
@@ -18,11 +19,12 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 from schemas import Project
 
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
+ReplyKind = Literal["answer", "raw", "prose", "error", "reset"]
 IMAGE_TOKENS = 765  # what a 512px-tiled image costs on OpenAI's vision models, roughly
 
 
@@ -85,7 +87,7 @@ class Received:
 class Reply:
     """A scripted answer: a structured answer, raw text, an HTTP error, a delay or a reset."""
 
-    kind: str  # answer | raw | prose | error | reset
+    kind: ReplyKind
     payload: Any = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
@@ -126,16 +128,23 @@ class Reply:
 Script = Callable[[Received], Reply]
 
 
-def queue(replies: Iterable[Reply]) -> Script:
+class ReplyQueue:
     """Replies in order, one per request; a request past the end gets a 500 'script exhausted'."""
-    items = list(replies)
-    lock = threading.Lock()
 
-    def next_reply(_: Received) -> Reply:
-        with lock:
-            return items.pop(0) if items else Reply.error(500, message="script exhausted")
+    def __init__(self, replies: Iterable[Reply] = ()) -> None:
+        self._items = list(replies)
+        self._lock = threading.Lock()
 
-    return next_reply
+    def extend(self, replies: Iterable[Reply]) -> None:
+        """Add replies at the end of the queue."""
+        with self._lock:
+            self._items.extend(replies)
+
+    def __call__(self, _: Received) -> Reply:
+        with self._lock:
+            return (
+                self._items.pop(0) if self._items else Reply.error(500, message="script exhausted")
+            )
 
 
 def project_of(req: Received, projects: Sequence[Project]) -> int | None:
@@ -269,16 +278,24 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class ScriptedLLM:
-    """The server: start with `with ScriptedLLM(script) as llm:`; llm.base_url, llm.requests."""
+    """The server: start with `with ScriptedLLM(script) as llm:`; llm.base_url, llm.requests.
 
-    def __init__(self, script: Script | Iterable[Reply] | None = None) -> None:
+    keep_history=False keeps only the count of requests (long simulations send thousands).
+    """
+
+    def __init__(
+        self, script: Script | Iterable[Reply] | None = None, *, keep_history: bool = True
+    ) -> None:
         self.requests: list[Received] = []
+        self.count = 0  # requests received on the chat-completions route
+        self.keep_history = keep_history
         self.script_errors: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0  # the most requests it was answering at once
         self._lock = threading.Lock()
-        self.script: Script = queue([])
-        self.set_script(script if script is not None else [])
+        self.script: Script = ReplyQueue()
+        if script is not None:
+            self.set_script(script)
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
         self._thread = threading.Thread(
@@ -287,7 +304,14 @@ class ScriptedLLM:
 
     def set_script(self, script: Script | Iterable[Reply]) -> None:
         """Replace the script (a function of the request, or replies in order)."""
-        self.script = script if callable(script) else queue(script)
+        self.script = script if callable(script) else ReplyQueue(script)
+
+    def enqueue(self, *replies: Reply) -> None:
+        """Answer the next requests with these replies, after any still queued."""
+        if isinstance(self.script, ReplyQueue):
+            self.script.extend(replies)
+        else:
+            self.script = ReplyQueue(replies)
 
     @property
     def base_url(self) -> str:
@@ -296,8 +320,10 @@ class ScriptedLLM:
 
     def _record(self, path: str, headers: dict[str, str], body: dict[str, Any]) -> Received:
         with self._lock:
-            req = Received(len(self.requests), path, headers, body)
-            self.requests.append(req)
+            req = Received(self.count, path, headers, body)
+            self.count += 1
+            if self.keep_history:
+                self.requests.append(req)
             return req
 
     def _enter(self) -> None:

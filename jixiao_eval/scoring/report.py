@@ -10,8 +10,8 @@ from html import escape
 from pathlib import Path
 from typing import TextIO
 
-from pipeline.scoring.charts import bar_chart, reliability_diagram
-from pipeline.scoring.models import CaseScore, EvalReport, FieldScore, Metrics, ProjectScore
+from jixiao_eval.scoring.charts import bar_chart, reliability_diagram
+from jixiao_eval.scoring.models import CaseScore, EvalReport, FieldScore, Metrics, ProjectScore
 
 WORST_FIELDS = 10
 _SERIES = (

@@ -17,10 +17,10 @@ from pathlib import Path
 import fitz
 import numpy as np
 
-from pipeline.evalset import degrade
-from pipeline.evalset.pdfgen_draw import draw_invisible, draw_vector, to_bytes
-from pipeline.evalset.pdfgen_layout import Layout, TextItem, layout_report
-from pipeline.evalset.pdfgen_style import PAGE_H, PAGE_W, Style, make_style
+from jixiao_eval.pdfgen import degrade
+from jixiao_eval.pdfgen.draw import draw_invisible, draw_vector, to_bytes
+from jixiao_eval.pdfgen.layout import Layout, TextItem, layout_report
+from jixiao_eval.pdfgen.style import PAGE_H, PAGE_W, Style, make_style
 from schemas.report import Project, Report, TruthReport
 
 VARIANTS = ("digital", "fakebold", "scan", "badlayer")
@@ -109,8 +109,8 @@ def write_report_pdf(report: Report | TruthReport, variant: str, path: Path, see
 
 
 def main(argv: list[str] | None = None) -> int:
-    """CLI: python -m pipeline.evalset.pdfgen TRUTH.json VARIANT OUT.pdf [--seed N]."""
-    ap = argparse.ArgumentParser(prog="python -m pipeline.evalset.pdfgen", description=__doc__)
+    """CLI: python -m jixiao_eval.pdfgen TRUTH.json VARIANT OUT.pdf [--seed N]."""
+    ap = argparse.ArgumentParser(prog="python -m jixiao_eval.pdfgen", description=__doc__)
     ap.add_argument("truth", type=Path, help="TruthReport (or Report) JSON file")
     ap.add_argument("variant", choices=VARIANTS)
     ap.add_argument("out", type=Path)
@@ -124,7 +124,3 @@ def main(argv: list[str] | None = None) -> int:
     out = write_report_pdf(report, args.variant, args.out, seed=args.seed)
     print(f"{out} ({out.stat().st_size} bytes)", file=sys.stderr)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The eval set's synthetic ground truth, derived from the seed transcription (eval/truth/)."""
