@@ -9,7 +9,7 @@ from jixiao_eval.pdfgen.write import write_report_pdf
 from pipeline.checks import check_project
 from pipeline.output import document_json, write_atomic, write_summary
 from pipeline.run import process_file
-from schemas import CandidateValue, DocumentResult, Finding, Severity, Status, TruthReport
+from schemas import CandidateValue, DocumentResult, Finding, Severity, Source, Status, TruthReport
 
 SEED = Path(__file__).resolve().parent.parent / "eval" / "seed_2024.truth.json"
 MISREAD_FIELD = "funds.total.executed"
@@ -50,8 +50,8 @@ def _inject_misread(result: DocumentResult, wrong: float, truth_value: float) ->
             "provenance": prov,
             "candidates": {
                 MISREAD_FIELD: [
-                    CandidateValue(source="layout", value=wrong, confidence=0.3),
-                    CandidateValue(source="llm", value=truth_value, confidence=0.88),
+                    CandidateValue(source=Source.layout, value=wrong, confidence=0.3),
+                    CandidateValue(source=Source.llm, value=truth_value, confidence=0.88),
                 ]
             },
             "findings": [reading, *checks],

@@ -72,12 +72,13 @@ def test_one_default_for_each_option() -> None:
 def test_options_are_frozen_and_validated() -> None:
     opts = RunOptions()
     with pytest.raises(ValueError):
-        opts.read.dpi = 300  # type: ignore[misc]
+        opts.read.dpi = 300
     with pytest.raises(ValueError):
         ReadOptions(dpi=0)
     with pytest.raises(ValueError):
         LLMSettings(concurrency=0)
-    assert pickle.loads(pickle.dumps(RunOptions(llm=LLMSettings(model="m")))).llm.model == "m"  # type: ignore[union-attr]
+    again = pickle.loads(pickle.dumps(RunOptions(llm=LLMSettings(model="m"))))
+    assert again.llm.model == "m"
 
 
 def test_bad_ocr_flag_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -34,7 +34,7 @@ from jixiao_eval.simulate.inject import (
     type_for,
 )
 from jixiao_eval.simulate.model import SimulatedModel
-from pipeline.options import LLMSettings, RunOptions
+from pipeline.options import LLMMode, LLMSettings, RunOptions
 from pipeline.output import write_atomic
 from pipeline.reconcile import same_value
 from pipeline.run import process_file
@@ -291,7 +291,7 @@ def run_simulation(
     rounds: int = 0,
     seed: int = 0,
     pdf_dir: Path | None = None,
-    mode: str = "tools",
+    mode: LLMMode = "tools",
     vision: bool = False,
     quiet: bool = False,
 ) -> SimulationReport:
