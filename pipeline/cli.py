@@ -110,11 +110,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from schemas.export import export_schemas
+    from pipeline.output import write_atomic
+    from schemas.export import schema_files
 
-    written = export_schemas(Path(args.out))
-    for p in written:
-        print(p)
+    out = Path(args.out)
+    for name, text in schema_files().items():
+        write_atomic(out / name, text)
+        print(out / name)
     return 0
 
 

@@ -33,9 +33,10 @@ from tenacity import (
 )
 
 from pipeline.llm.cache import LLMCache, ReplayMiss, digest, request_key
-from pipeline.llm.ledger import BudgetExceeded, CallRecord, Ledger
+from pipeline.llm.ledger import BudgetExceeded, Ledger
 from pipeline.llm.outcome import FailureKind
 from pipeline.options import LLMSettings
+from schemas.llm_record import LLMCall
 
 M = TypeVar("M", bound=pydantic.BaseModel)
 
@@ -237,9 +238,7 @@ class LLMClient:
             sampling=sampling,
             attempt=f"round{call.round}/call{n}",
         )
-        rec = CallRecord(
-            project=call.project, round=call.round, attempt=n, cached=False, key=key[:16]
-        )
+        rec = LLMCall(project=call.project, round=call.round, attempt=n, cached=False, key=key[:16])
         # checked before the cache too, so a replay stops where the recorded run stopped
         self.ledger.check_budget()
         hit = self.cache.get(key)
@@ -278,7 +277,7 @@ class LLMClient:
         return completion
 
     # -- transient retries (tenacity) ---------------------------------------------------
-    def _send(self, kwargs: dict[str, Any], rec: CallRecord) -> ChatCompletion:
+    def _send(self, kwargs: dict[str, Any], rec: LLMCall) -> ChatCompletion:
         def note(state: RetryCallState) -> None:
             exc = state.outcome.exception() if state.outcome else None
             rec.transient_retries += 1
@@ -296,7 +295,7 @@ class LLMClient:
         assert isinstance(result, ChatCompletion)
         return result
 
-    def _wait(self, rec: CallRecord) -> Callable[[RetryCallState], float]:
+    def _wait(self, rec: LLMCall) -> Callable[[RetryCallState], float]:
         s = self.settings
 
         def wait(state: RetryCallState) -> float:

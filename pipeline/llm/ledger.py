@@ -7,39 +7,17 @@ run ended) but cost nothing.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from pipeline.options import Price
+from schemas.llm_record import LLMCall
 
 
 class BudgetExceeded(RuntimeError):
     """The document's token cap is reached: no further request is sent."""
 
 
-@dataclass
-class CallRecord:
-    """One chat-completions call as the ledger sees it."""
-
-    project: int
-    round: int
-    attempt: int
-    cached: bool
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    transient_retries: int = 0
-    waits: list[float] = field(default_factory=list)
-    retry_after: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    key: str = ""
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
-
-
-def _tokens(calls: list[CallRecord]) -> dict[str, int]:
+def _tokens(calls: list[LLMCall]) -> dict[str, int]:
     p = sum(c.prompt_tokens for c in calls)
     c_ = sum(c.completion_tokens for c in calls)
     return {"prompt": p, "completion": c_, "total": p + c_}
@@ -51,14 +29,14 @@ class Ledger:
     def __init__(self, cap: int, price: Price | None) -> None:
         self.cap = cap
         self.price = price
-        self.calls: list[CallRecord] = []
+        self.calls: list[LLMCall] = []
         self.budget_exhausted = False
         self._lock = threading.Lock()
 
     def used(self) -> int:
         """Tokens used so far by the document (fresh and replayed)."""
         with self._lock:
-            return sum(c.total_tokens for c in self.calls)
+            return sum(c.prompt_tokens + c.completion_tokens for c in self.calls)
 
     def check_budget(self) -> None:
         """Raise BudgetExceeded instead of sending another request past the cap."""
@@ -69,12 +47,13 @@ class Ledger:
                 f"token cap reached: {used} of {self.cap} tokens used by this document"
             )
 
-    def add(self, record: CallRecord) -> None:
+    def add(self, record: LLMCall) -> None:
         """Record one call."""
+        record.total_tokens = record.prompt_tokens + record.completion_tokens
         with self._lock:
             self.calls.append(record)
 
-    def cost(self, calls: list[CallRecord]) -> float | None:
+    def cost(self, calls: list[LLMCall]) -> float | None:
         """Cost of the fresh (not replayed) calls; None without a price for the model."""
         if self.price is None:
             return None
@@ -109,5 +88,5 @@ class Ledger:
             "tokens_fresh": _tokens(fresh),
             "cost": self.cost(calls),
             "budget_exhausted": self.budget_exhausted,
-            "call_log": [asdict(c) | {"total_tokens": c.total_tokens} for c in calls],
+            "call_log": [c.model_dump() for c in calls],
         }
