@@ -8,6 +8,7 @@ stronger evidence (a healthy text layer, then the checker), low confidence, both
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from pipeline import confidence as C
 from pipeline.checks import check_project
@@ -102,6 +103,97 @@ def _settle_by_checker(
     return why
 
 
+@dataclass
+class _Comparison:
+    """Field by field: the value kept, whose it is, its confidence, both readings where they
+    differ, and which disagreements the text layer cannot settle."""
+
+    lay_values: dict[str, Value]
+    llm_values: dict[str, Value]
+    chosen: dict[str, Value] = field(default_factory=dict)
+    source: dict[str, Source] = field(default_factory=dict)
+    conf: dict[str, float] = field(default_factory=dict)
+    weak: list[str] = field(default_factory=list)
+    candidates: dict[str, list[CandidateValue]] = field(default_factory=dict)
+    llm_only: list[str] = field(default_factory=list)
+
+
+def _compare(
+    layout: ProjectCandidate | None, llm: ProjectCandidate, independent: bool
+) -> _Comparison:
+    lay_values = field_values(layout.project) if layout else {}
+    llm_values = field_values(llm.project)
+    lay_conf = layout.field_confidence if layout else {}
+    cmp = _Comparison(lay_values, llm_values)
+
+    def lay_read(p: str) -> bool:
+        # confidence 0 marks a required cell the reader did not find or could not parse; an
+        # optional cell it did not find (a blank goal) keeps its confidence and counts as ""
+        return p in lay_values and lay_conf.get(p, 0.0) > 0.0
+
+    for p in list(lay_values) + [p for p in llm_values if p not in lay_values]:
+        lc = lay_conf.get(p, 1.0) if lay_read(p) else 0.0
+        mc = llm.field_confidence.get(p, C.LLM_ONLY)
+        in_lay, in_llm = p in lay_values, p in llm_values
+        lv, mv = lay_values.get(p), llm_values.get(p)
+        if in_lay and in_llm and lay_read(p) and same_value(p, lv, mv):
+            cmp.chosen[p], cmp.source[p] = lv, LAYOUT
+            cmp.conf[p] = max(lc, C.LLM_AGREES) if independent else lc
+            continue
+        if in_llm and not lay_read(p):
+            cmp.chosen[p], cmp.source[p], cmp.conf[p] = mv, LLM, min(mc, C.LLM_ONLY)
+            cmp.llm_only.append(p)
+        elif not in_llm:
+            cmp.chosen[p], cmp.source[p] = lv, LAYOUT
+            cmp.conf[p] = min(lc, C.DISAGREE_LAYER_KEPT)
+        elif lc >= C.ACCEPT:
+            cmp.chosen[p], cmp.source[p], cmp.conf[p] = lv, LAYOUT, C.DISAGREE_LAYER_KEPT
+        else:
+            cmp.weak.append(p)
+            cmp.chosen[p], cmp.source[p] = (mv, LLM) if mc > lc else (lv, LAYOUT)
+            cmp.conf[p] = C.DISAGREE_UNSETTLED
+        cmp.candidates[p] = [
+            CandidateValue(source=LAYOUT, value=lv if in_lay else None, confidence=round(lc, 3)),
+            CandidateValue(
+                source=LLM,
+                value=mv if in_llm else None,
+                confidence=round(mc, 3),
+                note="" if in_llm else "the LLM gave no such field",
+            ),
+        ]
+    return cmp
+
+
+def _pair_reasons(cmp: _Comparison, why: dict[str, str], found: bool) -> list[Reason]:
+    """Why a compared project goes to review: disagreements, LLM-only values or project."""
+    disagreements: list[str] = []
+    for p, cands in cmp.candidates.items():
+        if p in cmp.llm_only:
+            continue
+        reason = why.get(p) or (
+            "healthy text layer"
+            if cmp.source[p] == LAYOUT and p in cmp.llm_values
+            else "only source"
+        )
+        cands_text = f"layout {_short(cands[0].value)} / llm {_short(cands[1].value)}"
+        disagreements.append(f"{p} ({cands_text}; kept {cmp.source[p]}: {reason})")
+    review: list[Reason] = []
+    if not found:
+        review.append(
+            Reason(
+                kind=ReasonKind.llm_only_project,
+                detail="the layout reader did not find this project",
+            )
+        )
+    if disagreements:
+        review.append(Reason(kind=ReasonKind.sources_disagree, detail=_listed(disagreements)))
+    if cmp.llm_only and found:
+        review.append(
+            Reason(kind=ReasonKind.llm_only, note="no second source", detail=_listed(cmp.llm_only))
+        )
+    return review
+
+
 def reconcile_pair(
     layout: ProjectCandidate | None,
     llm: ProjectCandidate,
@@ -114,89 +206,22 @@ def reconcile_pair(
     independent: the LLM saw the page images (or the text layer is healthy), so its agreement
     is a second source; a text-only model reading a doubtful layer repeats that layer.
     """
-    lay_values = field_values(layout.project) if layout else {}
-    llm_values = field_values(llm.project)
-    lay_conf = layout.field_confidence if layout else {}
-    paths = list(lay_values) + [p for p in llm_values if p not in lay_values]
-
-    def lay_read(p: str) -> bool:
-        # confidence 0 marks a required cell the reader did not find or could not parse; an
-        # optional cell it did not find (a blank goal) keeps its confidence and counts as ""
-        return p in lay_values and lay_conf.get(p, 0.0) > 0.0
-
-    chosen: dict[str, Value] = {}
-    source: dict[str, Source] = {}
-    conf: dict[str, float] = {}
-    weak: list[str] = []  # disagreements the text layer cannot settle
-    candidates: dict[str, list[CandidateValue]] = {}
-    disagreements: list[str] = []
-    llm_only: list[str] = []
-    for p in paths:
-        lc = lay_conf.get(p, 1.0) if lay_read(p) else 0.0
-        mc = llm.field_confidence.get(p, C.LLM_ONLY)
-        in_lay, in_llm = p in lay_values, p in llm_values
-        lv, mv = lay_values.get(p), llm_values.get(p)
-        if in_lay and in_llm and lay_read(p) and same_value(p, lv, mv):
-            chosen[p], source[p] = lv, LAYOUT
-            conf[p] = max(lc, C.LLM_AGREES) if independent else lc
-            continue
-        if in_llm and not lay_read(p):
-            chosen[p], source[p], conf[p] = mv, LLM, min(mc, C.LLM_ONLY)
-            llm_only.append(p)
-        elif not in_llm:
-            chosen[p], source[p], conf[p] = lv, LAYOUT, min(lc, C.DISAGREE_LAYER_KEPT)
-        elif lc >= C.ACCEPT:
-            chosen[p], source[p], conf[p] = lv, LAYOUT, C.DISAGREE_LAYER_KEPT
-        else:
-            weak.append(p)
-            better = mc > lc
-            chosen[p], source[p] = (mv, LLM) if better else (lv, LAYOUT)
-            conf[p] = C.DISAGREE_UNSETTLED
-        candidates[p] = [
-            CandidateValue(source=LAYOUT, value=lv if in_lay else None, confidence=round(lc, 3)),
-            CandidateValue(
-                source=LLM,
-                value=mv if in_llm else None,
-                confidence=round(mc, 3),
-                note="" if in_llm else "the LLM gave no such field",
-            ),
-        ]
-    why = _settle_by_checker(weak, chosen, source, lay_values, llm_values)
-    for p, cands in candidates.items():
-        if p in llm_only:
-            continue
-        reason = why.get(p) or (
-            "healthy text layer" if source[p] == LAYOUT and p in llm_values else "only source"
-        )
-        cands_text = f"layout {_short(cands[0].value)} / llm {_short(cands[1].value)}"
-        disagreements.append(f"{p} ({cands_text}; kept {source[p]}: {reason})")
-
-    project = project_from_values(chosen)
+    cmp = _compare(layout, llm, independent)
+    why = _settle_by_checker(cmp.weak, cmp.chosen, cmp.source, cmp.lay_values, cmp.llm_values)
+    project = project_from_values(cmp.chosen)
     printed: dict[str, str] = {}
-    for p, value in chosen.items():
-        if source[p] == LAYOUT and layout is not None and p in layout.printed:
+    for p, value in cmp.chosen.items():
+        if cmp.source[p] == LAYOUT and layout is not None and p in layout.printed:
             printed[p] = layout.printed[p]
         else:
             printed[p] = printed_text(p, value)
-    review: list[Reason] = []
-    if layout is None:
-        review.append(
-            Reason(
-                kind=ReasonKind.llm_only_project,
-                detail="the layout reader did not find this project",
-            )
-        )
-    if disagreements:
-        review.append(Reason(kind=ReasonKind.sources_disagree, detail=_listed(disagreements)))
-    if llm_only and layout is not None:
-        review.append(
-            Reason(kind=ReasonKind.llm_only, note="no second source", detail=_listed(llm_only))
-        )
     merged = ProjectCandidate(
         project=project,
         printed=printed,
-        provenance={p: s for p, s in (layout.provenance.items() if layout else ()) if p in chosen},
-        field_confidence={p: round(c, 3) for p, c in conf.items()},
+        provenance={
+            p: s for p, s in (layout.provenance.items() if layout else ()) if p in cmp.chosen
+        },
+        field_confidence={p: round(c, 3) for p, c in cmp.conf.items()},
         reading_findings=list(layout.reading_findings) if layout else [],
         pages=(layout.pages if layout else llm.pages),
         extractor="layout+llm",
@@ -211,7 +236,11 @@ def reconcile_pair(
         for note in notes
     ]
     return _decide(
-        merged, check_project(project, printed), review=review, candidates=candidates, extra=extra
+        merged,
+        check_project(project, printed),
+        review=_pair_reasons(cmp, why, found=layout is not None),
+        candidates=cmp.candidates,
+        extra=extra,
     )
 
 
