@@ -35,11 +35,14 @@ def _holds_number(model: type[BaseModel], name: str) -> bool:
 FUNDS_LINES: tuple[str, ...] = tuple(FundsBlock.model_fields)
 FUNDS_COLUMNS: tuple[str, ...] = tuple(FundsLine.model_fields)
 INDICATOR_COLUMNS: tuple[str, ...] = tuple(Indicator.model_fields)
+# Fields that hold the reader's conclusion about the document, not a printed value: they have
+# no path, so they are never compared, reviewed or scored as a reading.
+NOT_READ = frozenset({"form"})
 # Top-level leaf fields in printed order, with the two containers in between.
-_TOP: tuple[str, ...] = tuple(Project.model_fields)
+_TOP: tuple[str, ...] = tuple(n for n in Project.model_fields if n not in NOT_READ)
 HEADER_FIELDS: tuple[str, ...] = _TOP[: _TOP.index("funds")]
 GOAL_FIELDS: tuple[str, ...] = _TOP[_TOP.index("funds") + 1 : _TOP.index("indicators")]
-TOTAL_FIELDS: tuple[str, ...] = _TOP[_TOP.index("indicators") + 1 :]
+TAIL_FIELDS: tuple[str, ...] = _TOP[_TOP.index("indicators") + 1 :]
 
 _NUMERIC_TOP = frozenset(n for n in _TOP if _holds_number(Project, n))
 _NUMERIC_INDICATOR = frozenset(n for n in INDICATOR_COLUMNS if _holds_number(Indicator, n))
@@ -48,6 +51,8 @@ LINE_LABELS = {
     "total": "年度资金总额",
     "appropriation": "当年财政拨款",
     "carryover": "上年结转资金",
+    "special_account": "财政专户管理资金",
+    "unit_funds": "单位资金",
     "other": "其他资金",
 }
 COLUMN_LABELS = {
@@ -67,6 +72,8 @@ INDICATOR_LABELS = {
     "weight": "分值",
     "score": "得分",
     "deviation_reason": "偏差原因",
+    "unit": "度量单位",
+    "nature": "指标性质",
 }
 TOP_LABELS = {
     "name": "项目名称",
@@ -75,9 +82,13 @@ TOP_LABELS = {
     "amount_unit": "金额单位",
     "goal_expected": "预期目标",
     "goal_actual": "实际完成情况",
+    "implementation": "项目实施内容及过程概述",
     "total_weight": "总分 · 分值",
     "total_score": "总分 · 得分",
     "grade": "评分等级",
+    "conclusion": "评价结论",
+    "problems": "存在问题",
+    "improvements": "改进措施",
 }
 
 
@@ -134,14 +145,19 @@ def label(path: str) -> str:
     return path
 
 
+def funds_lines(project: Project) -> tuple[str, ...]:
+    """The funds rows this project's form prints (a row it does not print is null)."""
+    return tuple(line for line in FUNDS_LINES if getattr(project.funds, line) is not None)
+
+
 def all_paths(project: Project) -> list[str]:
     """Every leaf path of a project, in reading order (top to bottom of the table)."""
     paths = list(HEADER_FIELDS)
-    paths += [funds_path(line, col) for line in FUNDS_LINES for col in FUNDS_COLUMNS]
+    paths += [funds_path(line, col) for line in funds_lines(project) for col in FUNDS_COLUMNS]
     paths += GOAL_FIELDS
     for i in range(len(project.indicators)):
         paths += [indicator_path(i, col) for col in INDICATOR_COLUMNS]
-    paths += TOTAL_FIELDS
+    paths += TAIL_FIELDS
     return paths
 
 
@@ -149,20 +165,23 @@ def order_key(path: str) -> int:
     """Position of a path in reading order, for sorting field lists."""
     m = _INDICATOR.fullmatch(path)
     if m:
-        return 1000 + int(m.group(1)) * 10 + INDICATOR_COLUMNS.index(m.group(2))
+        return 10_000 + int(m.group(1)) * 100 + INDICATOR_COLUMNS.index(m.group(2))
     if path in HEADER_FIELDS:
         return HEADER_FIELDS.index(path)
     if path.startswith("funds."):
         _, line, column = path.split(".")
-        return 10 + FUNDS_LINES.index(line) * 10 + FUNDS_COLUMNS.index(column)
+        return 100 + FUNDS_LINES.index(line) * 100 + FUNDS_COLUMNS.index(column)
     if path in GOAL_FIELDS:
-        return 60 + GOAL_FIELDS.index(path)
-    return 100000 + TOTAL_FIELDS.index(path)
+        return 5_000 + GOAL_FIELDS.index(path)
+    return 10_000_000 + TAIL_FIELDS.index(path)
 
 
 def value_at(obj: object, path: str) -> Any:
-    """The value at a path of a model (attributes) or of its model_dump() (keys)."""
+    """The value at a path of a model (attributes) or of its model_dump() (keys); None inside a
+    funds row the form does not print."""
     for name, index in steps(path):
+        if obj is None:
+            return None
         obj = obj[name] if isinstance(obj, Mapping) else getattr(obj, name)
         if index is not None:
             obj = obj[index]  # type: ignore[index]

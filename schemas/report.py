@@ -43,12 +43,25 @@ class FundsLine(_Strict):
 
 
 class FundsBlock(_Strict):
-    """项目资金 block: 年度资金总额 and its three parts."""
+    """项目资金 block: the total and its parts. A row the form does not print is null."""
 
-    total: FundsLine = Field(description="年度资金总额: total funds of the project.")
-    appropriation: FundsLine = Field(description="其中：当年财政拨款: this year's appropriation.")
-    carryover: FundsLine = Field(description="上年结转资金: funds carried over from last year.")
-    other: FundsLine = Field(description="其他资金: funds from other sources.")
+    total: FundsLine = Field(
+        description="年度资金总额 / 总额 / 年度财政资金总额: total funds of the project."
+    )
+    appropriation: FundsLine | None = Field(
+        default=None,
+        description="其中：当年财政拨款 / 本年财政拨款 / 财政资金: this year's appropriation.",
+    )
+    carryover: FundsLine | None = Field(
+        default=None, description="上年结转资金: funds carried over from last year."
+    )
+    special_account: FundsLine | None = Field(
+        default=None, description="财政专户管理资金: funds managed in a special fiscal account."
+    )
+    unit_funds: FundsLine | None = Field(
+        default=None, description="单位资金: the unit's own funds."
+    )
+    other: FundsLine | None = Field(default=None, description="其他资金: funds from other sources.")
 
 
 class Indicator(_Strict):
@@ -70,11 +83,19 @@ class Indicator(_Strict):
     actual: str = Field(
         description="实际完成值: the value achieved as printed, e.g. '100.00(%)' or '达成指标'."
     )
-    weight: Amount = Field(description="分值: points the indicator carries.")
+    weight: Amount = Field(description="分值 / 权重: points the indicator carries.")
     score: Amount = Field(description="得分: points scored.")
     deviation_reason: str = Field(
         default="",
-        description="偏差原因分析及改进措施: reason for any shortfall and the remedy; '' when blank.",
+        description="偏差原因分析及改进措施 / 未完成原因: reason for any shortfall; '' when blank.",
+    )
+    unit: str | None = Field(
+        default=None,
+        description="度量单位: the unit column, as printed; null where the form has no such column.",
+    )
+    nature: str | None = Field(
+        default=None,
+        description="指标性质 (定量/定性, ≥/≤/=...): null where the form has no such column.",
     )
 
 
@@ -96,12 +117,32 @@ class Project(_Strict):
     goal_actual: str = Field(
         description="年度总体目标 - 实际完成情况: what was actually achieved, narrative text."
     )
+    implementation: str = Field(
+        default="",
+        description="项目实施内容及过程概述: how the project was carried out; '' if absent.",
+    )
     indicators: list[Indicator] = Field(description="绩效指标: indicator rows in printed order.")
     total_weight: Amount = Field(description="总分 row, 分值 column: normally 100.")
     total_score: Amount = Field(description="总分 row, 得分 column: the project's total score.")
     grade: str = Field(
         description="评分等级: grade as printed: 优, 良, 中, 差 (or 合格/不合格 in some regions); "
-        "'' when blank."
+        "'' when blank or when the form prints none."
+    )
+    conclusion: str = Field(
+        default="", description="评价结论: the evaluation's conclusion; '' if absent."
+    )
+    problems: str = Field(
+        default="",
+        description="存在问题 / 偏差大或目标未完成原因分析: problems found; '' if absent.",
+    )
+    improvements: str = Field(
+        default="", description="改进措施 / 下一步改进措施: measures planned; '' if absent."
+    )
+    form: str = Field(
+        default="unknown",
+        description="The layout family the reader recognised (e.g. shanghai_municipal, "
+        "national_2020, sichuan_0013zp, shanghai_district, hebei_langfang) or 'unknown'. The "
+        "reader's conclusion, not a printed value.",
     )
 
 

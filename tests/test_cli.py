@@ -81,7 +81,7 @@ def numbers(project: Project) -> dict[str, float | None]:
     for line in FUNDS_LINES:
         funds_line = getattr(project.funds, line)
         for column in FUNDS_COLUMNS:
-            out[f"funds.{line}.{column}"] = getattr(funds_line, column)
+            out[f"funds.{line}.{column}"] = getattr(funds_line, column, None)
     for i, ind in enumerate(project.indicators):
         out[f"indicators[{i}].weight"] = ind.weight
         out[f"indicators[{i}].score"] = ind.score

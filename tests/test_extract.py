@@ -19,12 +19,14 @@ REGENERATE = os.environ.get("JIXIAO_REGENERATE_GOLDEN") == "1"
 
 def _extracted(doc: DocumentResult) -> list[dict]:
     keep = set(TruthReport.model_fields["projects"].annotation.__args__[0].model_fields)  # type: ignore[union-attr]
-    keep -= {"source_inconsistent", "truth_notes"}
+    keep -= {"source_inconsistent", "truth_notes", "form"}
     return [p.model_dump(include=keep) for p in doc.projects]
 
 
 def _truth(truth: TruthReport) -> list[dict]:
-    return [p.model_dump(exclude={"source_inconsistent", "truth_notes"}) for p in truth.projects]
+    return [
+        p.model_dump(exclude={"source_inconsistent", "truth_notes", "form"}) for p in truth.projects
+    ]
 
 
 @pytest.mark.parametrize("variant", ["digital", "fakebold"])

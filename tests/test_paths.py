@@ -29,7 +29,14 @@ def _project(seed_truth: TruthReport) -> Project:
 
 
 def test_lists_come_from_the_models() -> None:
-    assert FUNDS_LINES == ("total", "appropriation", "carryover", "other")
+    assert FUNDS_LINES == (
+        "total",
+        "appropriation",
+        "carryover",
+        "special_account",
+        "unit_funds",
+        "other",
+    )
     assert tuple(FundsLine.model_fields) == FUNDS_COLUMNS
     assert tuple(Indicator.model_fields) == INDICATOR_COLUMNS
 
@@ -53,6 +60,8 @@ def test_values_round_trip(seed_truth: TruthReport) -> None:
     project = _project(seed_truth)
     values = field_values(project)
     assert list(values) == all_paths(project)
+    # rows the form does not print have no paths
+    assert not any(p.startswith("funds.special_account.") for p in values)
     assert values["funds.total.executed"] == project.funds.total.executed
     assert values["indicators[2].name"] == project.indicators[2].name
     assert project_from_values(values) == project

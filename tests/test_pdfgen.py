@@ -72,6 +72,7 @@ def test_digital_text_layer_holds_every_name_and_number(pdfs, truth: TruthReport
     p1 = truth.projects[0]
     expected = {fmt_amount(p1.total_score), fmt_amount(p1.total_weight)}
     for line in (p1.funds.total, p1.funds.appropriation, p1.funds.carryover, p1.funds.other):
+        assert line is not None
         expected |= {fmt_amount(v) for v in line.model_dump().values()}
     for ind in p1.indicators:
         expected |= {fmt_amount(ind.weight), fmt_amount(ind.score), ind.target, ind.actual}

@@ -81,11 +81,18 @@ def run_cases(
     return evaluate(cases, saved_outputs(out_dir))
 
 
+# Scored fields per indicator row, and per project outside its rows (the seed prints 4 funds rows).
+ROW_FIELDS = 10
+PROJECT_FIELDS = 37
+
+
 def count_fields(truth: TruthReport, kind: str | None = None) -> int:
     total = 0
     for project in truth.projects:
         total += sum(1 for _, k, _ in project_values(project) if kind in (None, k))
-        per_row = {"numeric": 2, "short_text": 6, "narrative": 0, None: 8}[kind]
+        per_row = {"numeric": 2, "short_text": ROW_FIELDS - 2, "narrative": 0, None: ROW_FIELDS}[
+            kind
+        ]
         total += per_row * len(project.indicators)
     return total
 
@@ -145,13 +152,13 @@ def test_dropped_row_costs_only_that_row(tmp_path: Path, truth: TruthReport) -> 
     report = run_cases(tmp_path, {"doc": output})
     project = report.cases[0].projects[2]
     assert project.missing_rows == [3]
-    assert project.fields - project.correct == 8
+    assert project.fields - project.correct == ROW_FIELDS
     assert {w.path for w in project.wrong} == {f"indicators[3].{f}" for f in Indicator.model_fields}
     assert next(w for w in project.wrong if w.path == "indicators[3].name").expected == (
         dropped.name
     )
     assert report.overall.fields == count_fields(truth)
-    assert report.overall.fields_correct == count_fields(truth) - 8
+    assert report.overall.fields_correct == count_fields(truth) - ROW_FIELDS
     assert report.overall.rows_missing == 1
 
 
@@ -162,10 +169,13 @@ def test_extra_row_counts_as_one_wrong_row(tmp_path: Path, truth: TruthReport) -
     report = run_cases(tmp_path, {"doc": output})
     project = report.cases[0].projects[1]
     assert project.extra_rows == [4] and project.missing_rows == []
-    assert project.fields == len(truth.projects[1].indicators) * 8 + 33 + 8
-    assert project.correct == project.fields - 8
+    assert (
+        project.fields
+        == len(truth.projects[1].indicators) * ROW_FIELDS + PROJECT_FIELDS + ROW_FIELDS
+    )
+    assert project.correct == project.fields - ROW_FIELDS
     assert all(w.outcome == "extra" and w.path.startswith("indicators[4].") for w in project.wrong)
-    assert report.overall.fields == count_fields(truth) + 8
+    assert report.overall.fields == count_fields(truth) + ROW_FIELDS
     assert report.overall.rows_extra == 1
     assert report.overall.false_accepts == 1
 
@@ -203,7 +213,7 @@ def test_missing_output_and_missing_project_count_all_fields_wrong(
     assert report.cases[0].error is not None and "FileNotFoundError" in report.cases[0].error
 
     partly = report.variants["clean"]
-    lost_fields = 33 + 8 * len(truth.projects[5].indicators)
+    lost_fields = PROJECT_FIELDS + ROW_FIELDS * len(truth.projects[5].indicators)
     assert partly.fields_correct == count_fields(truth) - lost_fields
     assert partly.projects_missing == 1 and partly.projects_extra == 1
     # The accepted extra project is a false accept; the missing one cannot be accepted.
@@ -281,7 +291,7 @@ def test_calibration_uses_field_confidence_then_project_confidence(
     project.field_confidence = {"grade": 0.05}
     report = run_cases(tmp_path, {"doc": output})
     m = report.overall
-    n0 = 33 + 8 * len(truth.projects[0].indicators)
+    n0 = PROJECT_FIELDS + ROW_FIELDS * len(truth.projects[0].indicators)
     total = count_fields(truth)
     assert [b.n for b in m.calibration] == [1, 0, 0, 0, 0, n0 - 1, 0, 0, 0, total - n0]
     assert m.calibration[0].accuracy == 0.0 and m.calibration[5].accuracy == 1.0

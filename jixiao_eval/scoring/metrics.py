@@ -29,11 +29,27 @@ NARRATIVE_THRESHOLD = 0.98
 _CENT = Decimal("0.01")
 
 _TOP_SHORT = ("name", "department", "implementing_unit", "amount_unit")
-_NARRATIVE = ("goal_expected", "goal_actual")
+_NARRATIVE = (
+    "goal_expected",
+    "goal_actual",
+    "implementation",
+    "conclusion",
+    "problems",
+    "improvements",
+)
 _TOTALS_NUMERIC = ("total_weight", "total_score")
 _FUNDS_LINES = tuple(FundsBlock.model_fields)
 _FUNDS_COLUMNS = tuple(FundsLine.model_fields)
-_ROW_SHORT = ("level1", "level2", "name", "target", "actual", "deviation_reason")
+_ROW_SHORT = (
+    "level1",
+    "level2",
+    "name",
+    "target",
+    "actual",
+    "deviation_reason",
+    "unit",
+    "nature",
+)
 _ROW_NUMERIC = ("weight", "score")
 # Row fields in schema order, so per-case details read like the printed row.
 _ROW_FIELDS: tuple[tuple[str, FieldKind], ...] = tuple(
@@ -43,15 +59,30 @@ _ROW_FIELDS: tuple[tuple[str, FieldKind], ...] = tuple(
 )
 
 
-def project_values(project: Project) -> list[tuple[str, FieldKind, Value]]:
-    """Every scored non-row field of a project: (path, kind, value)."""
+def printed_lines(*projects: Project) -> tuple[str, ...]:
+    """The funds rows any of the projects prints: a row one side has and the other lacks is
+    scored, column by column, against null."""
+    return tuple(
+        line for line in _FUNDS_LINES if any(getattr(p.funds, line) is not None for p in projects)
+    )
+
+
+def project_values(
+    project: Project, lines: tuple[str, ...] | None = None
+) -> list[tuple[str, FieldKind, Value]]:
+    """Every scored non-row field of a project: (path, kind, value); `lines` are the funds rows
+    to score (default: the ones it prints)."""
     values: list[tuple[str, FieldKind, Value]] = [
         (name, "short_text", getattr(project, name)) for name in _TOP_SHORT
     ]
-    for line in _FUNDS_LINES:
+    for line in printed_lines(project) if lines is None else lines:
         funds_line = getattr(project.funds, line)
         values += [
-            (f"funds.{line}.{column}", "numeric", getattr(funds_line, column))
+            (
+                f"funds.{line}.{column}",
+                "numeric",
+                None if funds_line is None else getattr(funds_line, column),
+            )
             for column in _FUNDS_COLUMNS
         ]
     values += [(name, "narrative", getattr(project, name)) for name in _NARRATIVE]
@@ -153,10 +184,11 @@ def _compare_project(
     def confidence(path: str) -> float:
         return output.field_confidence.get(path, output.confidence)
 
-    got = {path: value for path, _, value in project_values(output)}
+    lines = printed_lines(truth, output)
+    got = {path: value for path, _, value in project_values(output, lines)}
     scores = [
         score_field(path, path, kind, expected, got[path], confidence(path))
-        for path, kind, expected in project_values(truth)
+        for path, kind, expected in project_values(truth, lines)
     ]
     missing_rows: list[int] = []
     extra_rows: list[int] = []

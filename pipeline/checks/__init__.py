@@ -3,7 +3,7 @@
 RULES is the one list of rules; `jixiao rules`, the LLM repair prompt and the review app all
 read it. A new rule is one function (in the module of its kind) and one line below. Each rule's
 exact definition is in its module's docstring: funds.py (R1-R3), totals.py (R4-R6), grade.py
-(R7), plausibility.py (R8-R10).
+(R7), plausibility.py (R8-R10), levels.py (R11).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from pipeline.checks.funds import check_r1_funds_sum, check_r2_execution_rate, check_r3_funds_score
 from pipeline.checks.grade import check_r7_grade
+from pipeline.checks.levels import check_r11_level_points
 from pipeline.checks.plausibility import (
     check_r8_target_vs_score,
     check_r9_deviation_reason,
@@ -35,6 +36,7 @@ RULES: tuple[Rule, ...] = (
     Rule("R8", W, "quantitative indicator: met target but not full marks, or the reverse", check_r8_target_vs_score),
     Rule("R9", W, "得分 < 分值 with no 偏差原因分析及改进措施", check_r9_deviation_reason),
     Rule("R10", W, "一级指标 weights far from 产出 50 / 效益 30 / 满意度 10 / funds 10", check_r10_weight_split),
+    Rule("R11", E, "points printed in a 一级/二级 label (产出指标(50分)) = the sum of its rows' 分值", check_r11_level_points),
 )  # fmt: skip
 
 
@@ -68,6 +70,7 @@ __all__ = [
     "check_r8_target_vs_score",
     "check_r9_deviation_reason",
     "check_r10_weight_split",
+    "check_r11_level_points",
     "rule",
     "rules",
 ]

@@ -4,7 +4,8 @@ All comparisons are in Decimal at the printed precision (see values.Numbers); "u
 below is one unit of the last printed decimal (0.01 for every known report). A null value
 (printed "-") skips the part of a rule that needs it, unless the null is itself wrong.
 
-R1  error    total = appropriation + carryover + other, per amount column. Each printed part
+R1  error    total = the sum of the printed parts (当年财政拨款, 上年结转, 财政专户, 单位资金, 其他),
+             per amount column. Each printed part
              and the total carry up to half a unit of rounding (or up to a unit of truncation),
              so the sum may differ from the total by at most unit x (number of non-null parts):
              ±0.03 with three parts. Null parts are left out; null total 全年预算数/全年执行数
@@ -30,7 +31,7 @@ from schemas.report import Project
 
 
 def check_r1_funds_sum(project: Project, printed: Printed = None) -> list[Finding]:
-    """R1: in each amount column the total equals the sum of its three parts."""
+    """R1: in each amount column the total equals the sum of its printed parts."""
     n = Numbers(project, printed)
     findings: list[Finding] = []
     for column in ("initial_budget", "annual_budget", "executed"):
@@ -71,8 +72,9 @@ def check_r1_funds_sum(project: Project, printed: Printed = None) -> list[Findin
                 error(
                     "R1",
                     [total_path, *(path for path, _ in present)],
-                    f"{label} is not the sum of 当年财政拨款 + 上年结转资金 + 其他资金 "
-                    f"(tolerance ±{fmt(tolerance)}).",
+                    f"{label} is not the sum of "
+                    + " + ".join(LINE_LABELS[path.split(".")[1]] for path, _ in present)
+                    + f" (tolerance ±{fmt(tolerance)}).",
                     f"{terms} = {fmt(parts_sum)} ≠ {fmt(total)} ({label})",
                 )
             )

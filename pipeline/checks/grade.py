@@ -1,15 +1,16 @@
 """R7: the printed grade agrees with the total score.
 
 R7  error    grade matches total_score: 优 >= 90 > 良 >= 80 > 中 >= 60 > 差; 优秀 = 优, 良好 = 良,
-             合格 for 60 <= s < 90, 不合格 for s < 60. A blank or unknown grade is an error; a null
-             total_score skips the rule.
+             合格 for 60 <= s < 90, 不合格 for s < 60. An unknown grade is an error; a grade cell
+             printed blank is a warning; a form that prints no grade, or a null total_score,
+             skips the rule.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from pipeline.checks.values import Numbers, Printed, error
+from pipeline.checks.values import Numbers, Printed, error, warning
 from pipeline.numbers import fmt
 from schemas.output import Finding
 from schemas.report import Project
@@ -38,7 +39,10 @@ def check_r7_grade(project: Project, printed: Printed = None) -> list[Finding]:
     score = n.get("total_score")
     grade = "".join(project.grade.split())
     if not grade:
-        return [error("R7", ["grade"], "评分等级 is blank (grade missing).")]
+        # a form without a grade row prints none; a grade cell left blank is worth a look
+        if printed is not None and "grade" in printed:
+            return [warning("R7", ["grade"], "评分等级 is blank.")]
+        return []
     band = _BANDS.get(_SYNONYMS.get(grade, grade))
     if band is None:
         return [

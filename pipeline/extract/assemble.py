@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from pipeline import confidence as C
 from pipeline.extract import labels as L
+from pipeline.extract.raw import RawProject
 from pipeline.models import Cell, ProjectCandidate
 from pipeline.numbers import read_number, to_float
 from schemas import (
@@ -23,33 +22,6 @@ from schemas.paths import FUNDS_COLUMNS, FUNDS_LINES, funds_path
 
 # Funds cells that real reports print as "-" on the sub-rows.
 _DASH_OK = {"weight", "score"}
-
-
-@dataclass
-class RawProject:
-    """What the layout reader found for one project, still as cells."""
-
-    first_page: int
-    pages: set[int] = field(default_factory=set)
-    cells: dict[str, list[Cell]] = field(default_factory=dict)
-    indicators: list[dict[str, list[Cell]]] = field(default_factory=list)
-    # per level key: groups of (cells of the merged cell, indicator rows it covers)
-    level_rows: dict[str, list[tuple[list[Cell], list[int]]]] = field(
-        default_factory=lambda: {"level1": [], "level2": []}
-    )
-    split_rows: list[int] = field(default_factory=list)
-    unit_cells: list[Cell] = field(default_factory=list)
-    untrusted_layer: bool = False
-    joined: set[str] = field(default_factory=set)
-
-    def put(self, path: str, cells: list[Cell], allow_empty: bool = False) -> None:
-        if cells or allow_empty:
-            self.cells[path] = cells
-
-    def append(self, path: str, cell: Cell) -> None:
-        self.cells.setdefault(path, []).append(cell)
-        if len({c.page for c in self.cells[path]}) > 1:
-            self.joined.add(path)
 
 
 def _text(cells: list[Cell]) -> str:
@@ -129,6 +101,13 @@ class _Collector:
     def text(self, path: str, cells: list[Cell] | None, required: bool = True) -> str:
         return self._read(path, cells, required) or ""
 
+    def optional_text(self, path: str) -> str:
+        """A text field only some forms print (评价结论, 存在问题 ...): '' when this one does not."""
+        if path in self.raw.cells:
+            return self.text(path, None)
+        self.conf[path] = C.CLEAN_TEXT_LAYER
+        return ""
+
     def number(
         self, path: str, cells: list[Cell] | None, required: bool, dash_ok: bool
     ) -> float | None:
@@ -165,51 +144,100 @@ def _level_texts(raw: RawProject, key: str) -> dict[int, list[Cell]]:
     return out
 
 
-def assemble(raw: RawProject) -> ProjectCandidate:
-    """Parse the cells of one project into the schema, noting what was read with doubt."""
-    col = _Collector(raw)
-    name = col.text("name", None)
-    department = col.text("department", None)
-    unit = col.text("implementing_unit", None)
-    lines: dict[str, FundsLine] = {}
+def _funds(col: _Collector, raw: RawProject) -> FundsBlock:
+    """The funds rows the form prints; a row it does not print is null, a column it does not
+    print is null in every row (never 0)."""
+    columns = set(raw.funds_heads) or set(FUNDS_COLUMNS)
+    lines: dict[str, FundsLine | None] = {}
     for line in FUNDS_LINES:
+        if line != "total" and line not in raw.funds_rows:
+            lines[line] = None
+            continue
         vals: dict[str, float | None] = {}
         for key in FUNDS_COLUMNS:
             path = funds_path(line, key)
+            if key not in columns:
+                vals[key] = None
+                continue
             required = line == "total" or key not in _DASH_OK
             vals[key] = col.number(
                 path, None, required, dash_ok=line != "total" and key in _DASH_OK
             )
         lines[line] = FundsLine(**vals)
-    goal_expected = col.text("goal_expected", None, required=False)
-    goal_actual = col.text("goal_actual", None, required=False)
+    total = lines.pop("total")
+    assert total is not None
+    points = _funds_label_points(col, raw) if "weight" not in columns else None
+    if points is not None:
+        # the funds block's points printed only in its label: 项目资金（万元）（10分）
+        total = total.model_copy(update={"weight": points})
+    return FundsBlock(total=total, **lines)
+
+
+def _funds_label_points(col: _Collector, raw: RawProject) -> float | None:
+    """Points printed in the funds block's label or its rate header, read as funds weight."""
+    for cells in (
+        raw.unit_cells,
+        [raw.funds_heads["execution_rate"]] if "execution_rate" in raw.funds_heads else [],
+    ):
+        text = _text(cells)
+        points = L.label_points(text)
+        if points is not None:
+            path = funds_path("total", "weight")
+            col.printed[path] = points
+            src = _source(cells)
+            if src:
+                col.prov[path] = src
+            col.conf[path] = C.CLEAN_TEXT_LAYER
+            return to_float(read_number(points).value)
+    return None
+
+
+def _indicators(col: _Collector, raw: RawProject) -> list[Indicator]:
     levels = {k: _level_texts(raw, k) for k in ("level1", "level2")}
+    texts = ("name", "target", "actual", "deviation_reason")
+    optional = tuple(k for k in ("unit", "nature") if k in raw.indicator_cols)
     indicators: list[Indicator] = []
     for i, row in enumerate(raw.indicators):
         p = f"indicators[{i}]"
-        split = i in raw.split_rows
         vals_i: dict[str, object] = {}
         for key in ("level1", "level2"):
             vals_i[key] = col.text(f"{p}.{key}", levels[key].get(i))
-        for key in ("name", "target", "actual", "deviation_reason"):
-            cells = row.get(key) or []
-            vals_i[key] = col.text(f"{p}.{key}", cells)
+        for key in (*texts, *optional):
+            vals_i[key] = col.text(f"{p}.{key}", row.get(key) or [])
         if not vals_i["name"]:
             # every indicator has a name: an empty one means the row was not read right
             col.conf[f"{p}.name"] = min(col.conf.get(f"{p}.name", 1.0), C.EMPTY_NAME)
         for key in ("weight", "score"):
-            num_cells = row.get(key) or None
-            vals_i[key] = col.number(f"{p}.{key}", num_cells, True, dash_ok=False)
-        if split:
-            for key in ("name", "target", "actual", "deviation_reason"):
+            vals_i[key] = col.number(f"{p}.{key}", row.get(key) or None, True, dash_ok=False)
+        if i in raw.split_rows:
+            for key in texts:
                 col.conf[f"{p}.{key}"] = min(col.conf.get(f"{p}.{key}", 1.0), C.JOINED_ACROSS_PAGES)
         indicators.append(Indicator.model_validate(vals_i))
     if not indicators:
         col._missing("indicators")
         col.conf["indicators"] = C.NOT_READ
-    total_weight = col.number("total_weight", None, True, dash_ok=False)
-    total_score = col.number("total_score", None, True, dash_ok=False)
-    grade = col.text("grade", None)
+    return indicators
+
+
+def _grade(col: _Collector, raw: RawProject) -> str:
+    """The printed grade; '' when the form prints none (a grade word in a row no label
+    explains is no such proof: that is read with doubt)."""
+    if "grade" in raw.cells:
+        return col.text("grade", None)
+    if raw.unplaced_grade:
+        col._note(
+            "READ_UNPLACED",
+            Severity.warning,
+            "grade",
+            f"grade: '{_text(raw.unplaced_grade)}' stands in a row no label explains",
+        )
+        col.conf["grade"] = C.DOUBTFUL
+        return ""
+    col.conf["grade"] = C.CLEAN_TEXT_LAYER
+    return ""
+
+
+def _amount_unit(col: _Collector, raw: RawProject) -> str:
     unit_text = _text(raw.unit_cells)
     amount_unit = L.amount_unit(unit_text) or "万元"
     # No unit printed: 万元 is what these reports use, but say it was assumed.
@@ -219,18 +247,39 @@ def assemble(raw: RawProject) -> ProjectCandidate:
         src = _source(raw.unit_cells)
         if src:
             col.prov["amount_unit"] = src
+    return amount_unit
+
+
+def assemble(raw: RawProject, form: str = "unknown") -> ProjectCandidate:
+    """Parse the cells of one project into the schema, noting what was read with doubt."""
+    col = _Collector(raw)
+    name = col.text("name", None)
+    department = col.text("department", None)
+    unit = col.text("implementing_unit", None)
+    funds = _funds(col, raw)
+    narratives = {
+        key: col.text(key, None, required=False) for key in ("goal_expected", "goal_actual")
+    }
+    narratives["implementation"] = col.optional_text("implementation")
+    indicators = _indicators(col, raw)
+    # a 合计 row with its 得分 cell left empty prints no total score: that is read, not missed
+    total_weight = col.number("total_weight", None, True, dash_ok=False)
+    total_score = col.number("total_score", None, True, dash_ok=raw.total_row)
+    grade = _grade(col, raw)
+    tail = {key: col.optional_text(key) for key in ("conclusion", "problems", "improvements")}
     project = Project(
         name=name,
         department=department,
         implementing_unit=unit,
-        amount_unit=amount_unit,  # type: ignore[arg-type]
-        funds=FundsBlock(**lines),
-        goal_expected=goal_expected,
-        goal_actual=goal_actual,
+        amount_unit=_amount_unit(col, raw),  # type: ignore[arg-type]
+        funds=funds,
+        **narratives,
         indicators=indicators,
         total_weight=total_weight,
         total_score=total_score,
         grade=grade,
+        **tail,
+        form=form,
     )
     return ProjectCandidate(
         project=project,
@@ -244,4 +293,4 @@ def assemble(raw: RawProject) -> ProjectCandidate:
     )
 
 
-__all__ = ["RawProject", "assemble"]
+__all__ = ["assemble"]
