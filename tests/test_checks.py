@@ -327,9 +327,7 @@ def test_checks_follow_what_the_form_prints() -> None:
     printed = {"funds.total.execution_rate": "86%", "funds.total.score": "9"}
     assert not [f for f in check_r3_funds_score(project, printed)]
     # a printed total weight other than 100 is checked against the rows, and only warned
-    found = check_project(
-        mutate(seed(1), {"total_weight": 90.0, "funds.total.weight": 0.0})
-    )
+    found = check_project(mutate(seed(1), {"total_weight": 90.0, "funds.total.weight": 0.0}))
     assert {(f.rule, f.severity) for f in found if f.rule == "R4"} == {("R4", Severity.warning)}
 
 

@@ -129,7 +129,7 @@ def test_correct_answer_is_accepted_and_recorded(
     assert info["base_url_host"] == llm.base_url.split("/")[2]
     prompts = info["prompts"]
     assert isinstance(prompts, dict) and set(prompts) == {
-        "extract_project.v1",
+        "extract_project.v2",
         "repair_project.v1",
     }
     assert all(re.fullmatch(r"[0-9a-f]{64}", str(h)) for h in prompts.values())

@@ -37,7 +37,7 @@ def test_templates_refuse_missing_and_unused_variables() -> None:
 
 
 def test_bundled_prompts_load_with_their_variables() -> None:
-    extract = prompts.load("extract_project.v1")
+    extract = prompts.load("extract_project.v2")
     repair = prompts.load("repair_project.v1")
     assert extract.variables() == {"nonce", "grid", "pages", "images"}
     assert repair.variables() == {"violations", "suspects", "images"}

@@ -157,7 +157,8 @@ def _funds(col: _Collector, raw: RawProject) -> FundsBlock:
         for key in FUNDS_COLUMNS:
             path = funds_path(line, key)
             if key not in columns:
-                vals[key] = None
+                vals[key] = None  # the form has no such column: null, surely
+                col.conf[path] = C.CLEAN_TEXT_LAYER
                 continue
             required = line == "total" or key not in _DASH_OK
             vals[key] = col.number(
@@ -204,6 +205,9 @@ def _indicators(col: _Collector, raw: RawProject) -> list[Indicator]:
             vals_i[key] = col.text(f"{p}.{key}", levels[key].get(i))
         for key in (*texts, *optional):
             vals_i[key] = col.text(f"{p}.{key}", row.get(key) or [])
+        for key in ("unit", "nature"):
+            if key not in optional:
+                col.conf[f"{p}.{key}"] = C.CLEAN_TEXT_LAYER  # no such column: null, surely
         if not vals_i["name"]:
             # every indicator has a name: an empty one means the row was not read right
             col.conf[f"{p}.name"] = min(col.conf.get(f"{p}.name", 1.0), C.EMPTY_NAME)

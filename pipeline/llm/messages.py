@@ -22,7 +22,7 @@ from pipeline.options import LLMSettings
 from schemas import Finding
 from schemas.paths import field_values
 
-EXTRACT_PROMPT = "extract_project.v1"
+EXTRACT_PROMPT = "extract_project.v2"
 REPAIR_PROMPT = "repair_project.v1"
 
 Message = dict[str, Any]
