@@ -1,0 +1,62 @@
+"""What every family builder shares: printed numbers, the indicator spec, the built document."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from jixiao_eval.families.grid import Document
+from jixiao_eval.families.truth import FamilyReport
+
+
+@dataclass(frozen=True)
+class Ind:
+    """One indicator as invented: its labels, its target parts and its outcome."""
+
+    level1: str
+    level2: str
+    name: str
+    op: str  # ≥ ≤ = or '' for a qualitative target
+    value: str  # 50, 100, 在规定时间内完成 ...
+    unit: str  # 个, %, 万元, '' ...
+    actual: str
+    weight: str
+    score: str
+    reason: str = ""
+
+
+@dataclass
+class Built:
+    """One families document: its truth and its producer-neutral grid."""
+
+    doc_id: str
+    truth: FamilyReport
+    grid: Document
+    edge_cases: list[str] = field(default_factory=list)
+
+
+def q(value: Decimal | str | int, places: int = 2) -> Decimal:
+    """Round half up to `places` decimals."""
+    exp = Decimal(1).scaleb(-places)
+    return Decimal(value).quantize(exp, rounding=ROUND_HALF_UP)
+
+
+def plain(value: Decimal) -> str:
+    """A number the way a General-format cell prints it: no trailing zeros (90, 89.974)."""
+    text = format(value.normalize(), "f")
+    return text
+
+
+def num(text: str) -> float | None:
+    """The truth value of a printed number cell: '215,457.6' -> 215457.6, '86%' -> 86, '' -> None."""
+    body = text.strip().replace(",", "").rstrip("%")
+    if body in ("", "-", "—", "/"):
+        return None
+    return float(Decimal(body))
+
+
+def rate(executed: Decimal, budget: Decimal, places: int = 2) -> Decimal:
+    """执行率 in percent, rounded half up; 0 for a zero budget."""
+    if budget == 0:
+        return Decimal(0)
+    return q(executed / budget * 100, places)

@@ -1,0 +1,8 @@
+"""placeholder."""
+
+from jixiao_eval.families.common import Built
+
+
+def documents() -> list[Built]:
+    """None yet."""
+    return []
