@@ -18,11 +18,11 @@ _GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _FILL = PatternFill("solid", fgColor="D9D9D9")
 # Calc's column width unit is about half a CJK character of a 9 pt font.
 _UNITS_PER_CHAR = 1.9
-_LINE_PT = 1.45  # line height / font size
+_LINE_PT = 1.3  # line height / font size
 
 
 def _lines(cell: Cell, widths: list[float]) -> int:
-    room = sum(widths[cell.col : cell.col + cell.span]) - 0.6
+    room = (sum(widths[cell.col : cell.col + cell.span]) - 0.6) * 1.1
     if cell.vertical:
         return math.ceil(len(cell.text) * 1.05)
     return sum(max(1, math.ceil(text_width(part) / room)) for part in cell.text.split("\n"))

@@ -60,3 +60,17 @@ def rate(executed: Decimal, budget: Decimal, places: int = 2) -> Decimal:
     if budget == 0:
         return Decimal(0)
     return q(executed / budget * 100, places)
+
+
+def run_length(keys: list[tuple[str, ...]], start: int, depth: int) -> int:
+    """How many rows from `start` share keys[start][: depth + 1]: the rowspan of a merged label."""
+    key = keys[start][: depth + 1]
+    n = 0
+    while start + n < len(keys) and keys[start + n][: depth + 1] == key:
+        n += 1
+    return n
+
+
+def starts_run(keys: list[tuple[str, ...]], i: int, depth: int) -> bool:
+    """Whether row i opens a new merged label at this depth (一级 0, 二级 1)."""
+    return i == 0 or keys[i - 1][: depth + 1] != keys[i][: depth + 1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from jixiao_eval.families.common import Built, Ind, num, plain, q, rate
+from jixiao_eval.families.common import Built, Ind, num, plain, q, rate, run_length, starts_run
 from jixiao_eval.families.grid import Cell, Document, Row, Table
 from jixiao_eval.families.truth import FamilyFunds, FamilyIndicator, FamilyProject, FamilyReport
 from schemas.report import FundsLine
@@ -233,14 +233,13 @@ def _table(
     split = len(rows)
     rows.append(header)
     body: list[Row] = []
+    keys = [(l1, l2) for l1, l2, _, _ in rows_of]
     for i, (l1, l2, name, ind) in enumerate(rows_of):
         cells = []
-        if i == 0 or rows_of[i - 1][0] != l1:
-            n1 = sum(1 for j in range(i, len(rows_of)) if _run(rows_of, i, j, 0))
-            cells.append(Cell(l1, 1, rows=n1))
-        if i == 0 or rows_of[i - 1][:2] != (l1, l2):
-            n2 = sum(1 for j in range(i, len(rows_of)) if _run(rows_of, i, j, 1))
-            cells.append(Cell(l2, 2, rows=n2))
+        if starts_run(keys, i, 0):
+            cells.append(Cell(l1, 1, rows=run_length(keys, i, 0)))
+        if starts_run(keys, i, 1):
+            cells.append(Cell(l2, 2, rows=run_length(keys, i, 1)))
         cells.append(Cell(name, 3, align="left"))
         if ind is not None:
             cells += [
@@ -262,12 +261,6 @@ def _table(
         title=["项目支出绩效自评表", f"（{v.year}年度）"],
         split_before=split,
     )
-
-
-def _run(rows_of: list[tuple[str, str, str, Ind | None]], start: int, j: int, depth: int) -> bool:
-    """Whether row j still belongs to the merged 一级 (depth 0) or 二级 (depth 1) cell of start."""
-    key = rows_of[start][: depth + 1]
-    return all(rows_of[k][: depth + 1] == key for k in range(start, j + 1))
 
 
 def _doc(
