@@ -80,6 +80,9 @@ def _sheet(ws: Worksheet, table: Table, doc: Document) -> None:
     for i, width in enumerate(table.widths, 1):
         ws.column_dimensions[get_column_letter(i)].width = width * _UNITS_PER_CHAR
     r = 1
+    if table.lead:
+        _text_line(ws, r, n, table.lead, Font(name=FONT, size=doc.font_pt + 1), "left")
+        r += 1
     for k, line in enumerate(table.title):
         size = doc.font_pt + 8 if k == 0 else doc.font_pt + 1
         _text_line(ws, r, n, line, Font(name=FONT, size=size, bold=k == 0), "center")

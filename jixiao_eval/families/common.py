@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from jixiao_eval.families.grid import Document
+from jixiao_eval.families.grid import Cell, Document, Row
 from jixiao_eval.families.truth import FamilyReport
+from schemas.report import FundsLine
 
 
 @dataclass(frozen=True)
@@ -74,3 +75,36 @@ def run_length(keys: list[tuple[str, ...]], start: int, depth: int) -> int:
 def starts_run(keys: list[tuple[str, ...]], i: int, depth: int) -> bool:
     """Whether row i opens a new merged label at this depth (一级 0, 二级 1)."""
     return i == 0 or keys[i - 1][: depth + 1] != keys[i][: depth + 1]
+
+
+def indicator_body(items: list[tuple[str, str, str, list[str]]], col: int = 1) -> list[Row]:
+    """Indicator rows: 一级 and 二级 merged down their runs, then the name and value cells."""
+    keys: list[tuple[str, ...]] = [(l1, l2) for l1, l2, _, _ in items]
+    rows: list[Row] = []
+    for i, (l1, l2, name, values) in enumerate(items):
+        cells = []
+        if starts_run(keys, i, 0):
+            cells.append(Cell(l1, col, rows=run_length(keys, i, 0)))
+        if starts_run(keys, i, 1):
+            cells.append(Cell(l2, col + 1, rows=run_length(keys, i, 1)))
+        cells.append(Cell(name, col + 2, align="left"))
+        last = len(values) - 1
+        cells += [
+            Cell(v, col + 3 + k, align="left" if k == last and len(v) > 4 else "center")
+            for k, v in enumerate(values)
+        ]
+        rows.append(Row(cells))
+    return rows
+
+
+def line(values: list[str]) -> FundsLine:
+    """A funds line from its printed cells in schema order (年初, 全年, 执行, 分值, 执行率, 得分)."""
+    v = [num(t) for t in values]
+    return FundsLine(
+        initial_budget=v[0],
+        annual_budget=v[1],
+        executed=v[2],
+        weight=v[3],
+        execution_rate=v[4],
+        score=v[5],
+    )

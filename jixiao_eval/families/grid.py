@@ -42,6 +42,7 @@ class Table:
     widths: list[float]  # column widths in CJK characters at the body font size
     rows: list[Row]
     title: list[str]  # lines above the table (title, year line)
+    lead: str = ""  # a small left-aligned line before the title (附件1)
     above: str = ""  # a line just above the table, right-aligned (e.g. 单位：元)
     below: list[str] = field(default_factory=list)  # lines under the table (signatures)
     split_before: int | None = None  # Word: start a second table at this row (header repeat)

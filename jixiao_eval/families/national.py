@@ -11,7 +11,7 @@ from jixiao_eval.families.truth import FamilyFunds, FamilyIndicator, FamilyProje
 from schemas.report import FundsLine
 
 FORM = "national_2020"
-WIDTHS = [2.6, 5.0, 5.0, 9.5, 6.0, 6.0, 3.6, 3.6, 7.5]
+WIDTHS = [2.6, 5.0, 5.0, 9.0, 6.0, 6.0, 4.4, 4.4, 6.6]
 
 
 @dataclass

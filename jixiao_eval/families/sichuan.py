@@ -71,7 +71,7 @@ def _funds(spec: Spec) -> tuple[FamilyFunds, list[list[str]], Decimal]:
     unit_rate = "100.00%" if u else "0.00%"
     unit = [_money(u), _money(u), _money(u), unit_rate]
     other = ["", "", "", ""]
-    printed = [total] + [row + ["/", "/"] for row in (fin, special, unit, other)]
+    printed = [total] + [[*row, "/", "/"] for row in (fin, special, unit, other)]
     funds = FamilyFunds(
         total=_line(printed[0]),
         appropriation=_line(printed[1]),
@@ -145,7 +145,12 @@ def _table(spec: Spec, year: int, printed: list[list[str]], total: str) -> Table
                 Cell("年度目标完成情况", 7, span=4),
             ]
         ),
-        Row([Cell(spec.goal, 3, span=4, align="left"), Cell(spec.goal_done, 7, span=4, align="left")]),
+        Row(
+            [
+                Cell(spec.goal, 3, span=4, align="left"),
+                Cell(spec.goal_done, 7, span=4, align="left"),
+            ]
+        ),
         Row(
             [
                 Cell("2.项目实施内容及过程概述", 1, span=2),
@@ -235,7 +240,9 @@ def _table(spec: Spec, year: int, printed: list[list[str]], total: str) -> Table
     )
 
 
-def _doc(doc_id: str, title: str, year: int, specs: list[Spec], style: str, edges: list[str]) -> Built:
+def _doc(
+    doc_id: str, title: str, year: int, specs: list[Spec], style: str, edges: list[str]
+) -> Built:
     built = [_project(s, year) for s in specs]
     notes = [
         "SYNTHETIC document in the layout of 四川 报表编号 510000_0013zp; values invented. "

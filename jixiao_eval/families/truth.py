@@ -8,7 +8,7 @@ families truth onto today's TruthReport so the scorer can already read it.
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, ValidationError
 
 from schemas.report import FundsBlock, FundsLine, Indicator, TruthProject, TruthReport
 
@@ -82,3 +82,31 @@ def as_truth_report(report: FamilyReport) -> TruthReport:
             row.pop("nature")
         projects.append(TruthProject.model_validate(data))
     return TruthReport(title=report.title, year=report.year, projects=projects, _notes=report.notes)
+
+
+NOT_PROJECT = "not_project"
+
+
+def family_of(truth_text: str) -> str:
+    """The family a truth file belongs to: its projects' form, not_project, or '' if unlabelled."""
+    import json
+
+    try:
+        data = json.loads(truth_text)
+    except ValueError:
+        return ""
+    projects = data.get("projects") if isinstance(data, dict) else None
+    if not isinstance(projects, list):
+        return ""
+    if not projects:
+        return NOT_PROJECT
+    forms = {p.get("form", "") for p in projects if isinstance(p, dict)}
+    return forms.pop() if len(forms) == 1 else ""
+
+
+def load_truth(text: str) -> TruthReport:
+    """A truth file as today's TruthReport: read directly, or via the families model."""
+    try:
+        return TruthReport.model_validate_json(text)
+    except ValidationError:
+        return as_truth_report(FamilyReport.model_validate_json(text))

@@ -165,6 +165,8 @@ def write_docx(doc: Document, path: Path) -> None:
     for i, table in enumerate(doc.tables):
         scale = usable / sum(table.widths)
         widths = [w * scale for w in table.widths]
+        if table.lead:
+            _paragraph(out, table.lead, doc.font_pt + 1, "left")
         for k, line in enumerate(table.title):
             size = doc.font_pt + 7 if k == 0 else doc.font_pt + 1
             _paragraph(out, line, size, "center", bold=k == 0)
