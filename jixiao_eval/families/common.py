@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -63,7 +64,7 @@ def rate(executed: Decimal, budget: Decimal, places: int = 2) -> Decimal:
     return q(executed / budget * 100, places)
 
 
-def run_length(keys: list[tuple[str, ...]], start: int, depth: int) -> int:
+def run_length(keys: Sequence[tuple[str, ...]], start: int, depth: int) -> int:
     """How many rows from `start` share keys[start][: depth + 1]: the rowspan of a merged label."""
     key = keys[start][: depth + 1]
     n = 0
@@ -72,7 +73,7 @@ def run_length(keys: list[tuple[str, ...]], start: int, depth: int) -> int:
     return n
 
 
-def starts_run(keys: list[tuple[str, ...]], i: int, depth: int) -> bool:
+def starts_run(keys: Sequence[tuple[str, ...]], i: int, depth: int) -> bool:
     """Whether row i opens a new merged label at this depth (一级 0, 二级 1)."""
     return i == 0 or keys[i - 1][: depth + 1] != keys[i][: depth + 1]
 

@@ -49,7 +49,7 @@ class FamilyIndicator(Indicator):
 class FamilyProject(TruthProject):
     """A project of the families set: today's fields plus the narratives and the form."""
 
-    funds: FamilyFunds  # type: ignore[assignment]
+    funds: FamilyFunds
     indicators: list[FamilyIndicator]  # type: ignore[assignment]
     implementation: str = Field(default="", description="项目实施内容及过程概述.")
     conclusion: str = Field(default="", description="评价结论.")
