@@ -65,7 +65,7 @@ def test_every_truth_passes_the_schema_and_names_its_form() -> None:
 
 
 def test_the_set_covers_four_families_in_both_producers() -> None:
-    docs = Counter()
+    docs: Counter[tuple[str, str]] = Counter()
     for pdf in PDFS:
         doc_id, producer = _doc_id(pdf)
         docs[(family_of((SET / f"{doc_id}.truth.json").read_text("utf-8")), producer)] += 1
