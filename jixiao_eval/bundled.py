@@ -9,6 +9,7 @@ from pathlib import Path
 
 import jixiao_eval.pdfgen as pdfgen
 from jixiao_eval.pdfgen.write import write_report_pdf
+from jixiao_eval.scoring.evaluate import EvalCase, load_cases
 from pipeline.output import write_atomic
 from pipeline.resources import data_dir
 from schemas import TruthReport
@@ -21,6 +22,12 @@ def bundled_truths() -> list[Path]:
     root = data_dir("eval")
     derived = sorted(p for p in (root / "truth").glob("*.json") if p.name != "index.json")
     return [root / "seed_2024.truth.json", *derived]
+
+
+def families_cases() -> list[EvalCase]:
+    """The committed families set (eval/families/): LibreOffice PDFs with their truth."""
+    folder = data_dir("eval") / "families"
+    return load_cases(folder) if folder.is_dir() else []
 
 
 def _generator_key() -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from jixiao_eval.bundled import DEFAULT_PDF_DIR, bundled_truths, generate_pdfs
+from jixiao_eval.bundled import DEFAULT_PDF_DIR, bundled_truths, families_cases, generate_pdfs
 from jixiao_eval.scoring import EvalCase, evaluate, load_cases, print_table, write_html, write_json
 from pipeline.options import RunOptions
 from pipeline.output import document_json, write_atomic
@@ -31,6 +31,9 @@ def run_eval(args: argparse.Namespace, options: RunOptions) -> int:
         pdf_dir = Path(args.pdf_dir) if args.pdf_dir else DEFAULT_PDF_DIR
         triples = generate_pdfs(truths, variants, pdf_dir, force=args.generate)
         cases = [EvalCase(id=d, variant=v, pdf=p, truth=t) for d, v, p, t in triples]
+        if not args.limit:
+            # A full bundled run includes the committed real-producer PDFs of eval/families/.
+            cases += families_cases()
 
     bar = Progress(len(cases))
     outputs = out / "outputs"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from jixiao_eval.families.truth import family_of, load_truth
 from jixiao_eval.pdfgen.write import VARIANTS
 from jixiao_eval.scoring.align import NAME_THRESHOLD
 from jixiao_eval.scoring.metrics import NARRATIVE_THRESHOLD, aggregate, score_document
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 # Variant names recognised in file names <doc>__<variant>.pdf, besides the generator's VARIANTS.
 KNOWN_VARIANTS: frozenset[str] = frozenset(
     {"clean", "native", "scan", "scanned", "noisy", "rotated", "skewed", "lowres", "photo"}
+    # The producers of the families set (eval/families/): LibreOffice Calc and Writer.
+    | {"calc", "writer"}
 )
 USER_VARIANT = "user"
 
@@ -35,12 +38,13 @@ class EvalCase(BaseModel):
     variant: str = USER_VARIANT
     pdf: Path
     truth: Path | TruthReport
+    family: str = ""  # the layout family (truth `form`), for the per-family rows of the report
 
     def load_truth(self) -> TruthReport:
         """The truth as a model, read from disk if it is a path."""
         if isinstance(self.truth, TruthReport):
             return self.truth
-        return TruthReport.model_validate_json(self.truth.read_text(encoding="utf-8"))
+        return load_truth(self.truth.read_text(encoding="utf-8"))
 
     @property
     def truth_label(self) -> str:
@@ -71,7 +75,7 @@ def _truth_for(pdf: Path, stems: Iterable[str]) -> Path | None:
 
 def _is_truth(path: Path) -> bool:
     try:
-        TruthReport.model_validate_json(path.read_text(encoding="utf-8"))
+        load_truth(path.read_text(encoding="utf-8"))
     except (ValidationError, OSError, UnicodeDecodeError):
         return False
     return True
@@ -92,7 +96,8 @@ def load_cases(directory: Path, variants: Collection[str] | None = None) -> list
         if truth is None:
             log.warning("no truth JSON for %s; skipped", pdf.name)
             continue
-        cases.append(EvalCase(id=pdf.stem, variant=variant, pdf=pdf, truth=truth))
+        family = family_of(truth.read_text(encoding="utf-8"))
+        cases.append(EvalCase(id=pdf.stem, variant=variant, pdf=pdf, truth=truth, family=family))
     return cases
 
 
@@ -133,7 +138,13 @@ def score_case(
     )
     if error is not None:
         scored.seconds = time.perf_counter() - started
+    scored.family = case.family
     return scored
+
+
+def group_label(family: str, producer: str) -> str:
+    """Row label of one family x producer group, e.g. 'sichuan_0013zp / calc'."""
+    return f"{family} / {producer}"
 
 
 def build_report(
@@ -141,8 +152,11 @@ def build_report(
 ) -> EvalReport:
     """Aggregate scored cases per variant and overall."""
     by_variant: dict[str, list[CaseScore]] = {}
+    by_group: dict[str, list[CaseScore]] = {}
     for case in cases:
         by_variant.setdefault(case.variant, []).append(case)
+        if case.family:
+            by_group.setdefault(group_label(case.family, case.variant), []).append(case)
     return EvalReport(
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         settings={
@@ -151,6 +165,7 @@ def build_report(
             **(settings or {}),
         },
         variants={name: aggregate(group) for name, group in sorted(by_variant.items())},
+        groups={name: aggregate(group) for name, group in sorted(by_group.items())},
         overall=aggregate(cases),
         cases=cases,
     )

@@ -182,6 +182,7 @@ class CaseScore(_Model):
 
     id: str
     variant: str
+    family: str = Field(default="", description="Layout family (truth form); '' if unlabelled.")
     pdf: str
     truth: str
     error: str | None = Field(default=None, description="Why the pipeline run failed.")
@@ -248,5 +249,8 @@ class EvalReport(_Model):
     created: str
     settings: dict[str, str | float]
     variants: dict[str, Metrics]
+    groups: dict[str, Metrics] = Field(
+        default_factory=dict, description="Per family / producer, for cases with a family."
+    )
     overall: Metrics
     cases: list[CaseScore]

@@ -60,11 +60,10 @@ def _rows(report: EvalReport) -> list[tuple[str, Metrics]]:
 _MAX_FAILED_SHOWN = 8
 
 
-def print_table(report: EvalReport, file: TextIO | None = None) -> None:
-    """Console summary: one row per variant plus overall, then the worst fields."""
-    out = file if file is not None else sys.stdout
-    header = ["variant", *(name for name, _ in _COLUMNS)]
-    body = [[label, *(cell(m) for _, cell in _COLUMNS)] for label, m in _rows(report)]
+def _print_metrics(first: str, rows: list[tuple[str, Metrics]], out: TextIO) -> None:
+    """One aligned table: a label column, then the metric columns."""
+    header = [first, *(name for name, _ in _COLUMNS)]
+    body = [[label, *(cell(m) for _, cell in _COLUMNS)] for label, m in rows]
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
 
     def line(cells: list[str]) -> str:
@@ -76,6 +75,15 @@ def print_table(report: EvalReport, file: TextIO | None = None) -> None:
     print("  ".join("-" * w for w in widths), file=out)
     for row in body:
         print(line(row), file=out)
+
+
+def print_table(report: EvalReport, file: TextIO | None = None) -> None:
+    """Console summary: one row per variant plus overall, per family / producer, worst fields."""
+    out = file if file is not None else sys.stdout
+    _print_metrics("variant", _rows(report), out)
+    if report.groups:
+        print("\nby family and producer:", file=out)
+        _print_metrics("family / producer", list(report.groups.items()), out)
     overall = report.overall
     print(
         f"\nmissing projects {overall.projects_missing}, extra projects "
