@@ -13,7 +13,8 @@ import pymupdf
 import pytest
 
 from jixiao_eval.families.build import PRODUCERS, all_documents, truth_json
-from jixiao_eval.families.truth import FORMS, NOT_PROJECT, FamilyReport, as_truth_report, family_of
+from jixiao_eval.families.truth import FORMS, NOT_PROJECT, family_of
+from schemas.report import TruthReport
 from pipeline.cli import main
 
 SET = Path(__file__).resolve().parents[1] / "eval" / "families"
@@ -28,8 +29,8 @@ def _doc_id(pdf: Path) -> tuple[str, str]:
     return doc_id, producer
 
 
-def _truth(doc_id: str) -> FamilyReport:
-    return FamilyReport.model_validate_json((SET / f"{doc_id}.truth.json").read_text("utf-8"))
+def _truth(doc_id: str) -> TruthReport:
+    return TruthReport.model_validate_json((SET / f"{doc_id}.truth.json").read_text("utf-8"))
 
 
 def test_every_pdf_opens_and_has_its_truth() -> None:
@@ -51,7 +52,7 @@ def test_every_pdf_opens_and_has_its_truth() -> None:
 
 def test_every_truth_passes_the_schema_and_names_its_form() -> None:
     for path in TRUTHS:
-        report = FamilyReport.model_validate_json(path.read_text("utf-8"))
+        report = TruthReport.model_validate_json(path.read_text("utf-8"))
         for project in report.projects:
             assert project.form in FORMS, (path.name, project.form)
             assert project.grade == ""  # none of these forms prints a 评分等级
@@ -77,7 +78,7 @@ def test_the_set_covers_four_families_in_both_producers() -> None:
         projects = [
             p
             for t in TRUTHS
-            for p in FamilyReport.model_validate_json(t.read_text("utf-8")).projects
+            for p in TruthReport.model_validate_json(t.read_text("utf-8")).projects
         ]
         inconsistent = [p for p in projects if p.form == form and p.source_inconsistent]
         assert 1 <= len(inconsistent) <= 2, form
@@ -115,9 +116,6 @@ def test_rows_a_form_does_not_print_are_null_never_zero() -> None:
     national = _truth("national_2020_01_qingxi_2022").projects[0]
     assert national.indicators[0].unit is None and national.indicators[0].target == "≥50个"
     assert national.indicators[0].level1 == "产出指标(50分)"
-    # Today's scorer reads the projection: the new fields dropped, absent rows all-null.
-    legacy = as_truth_report(_truth("sichuan_0013zp_01_pengxi_2023")).projects[1]
-    assert legacy.funds.carryover.executed is None and legacy.funds.total.executed == 44.56
 
 
 def test_jixiao_eval_reports_each_family_and_producer(

@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from jixiao_eval.families.grid import Cell, Document, Row
-from jixiao_eval.families.truth import FamilyReport
-from schemas.report import FundsLine
+from schemas.report import FundsLine, TruthReport
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,7 @@ class Built:
     """One families document: its truth and its producer-neutral grid."""
 
     doc_id: str
-    truth: FamilyReport
+    truth: TruthReport
     grid: Document
     edge_cases: list[str] = field(default_factory=list)
 

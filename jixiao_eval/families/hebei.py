@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from jixiao_eval.families.common import Built, indicator_body, line, num, plain
 from jixiao_eval.families.grid import Cell, Document, Row, Table
-from jixiao_eval.families.truth import FamilyFunds, FamilyIndicator, FamilyProject, FamilyReport
+from schemas.report import FundsBlock, Indicator, TruthProject, TruthReport
 
 FORM = "hebei_langfang"
 WIDTHS = [5.0, 5.4, 9.5, 5.0, 5.0, 3.4, 3.4, 8.0]
@@ -49,7 +49,7 @@ def _int_half_up(d: Decimal) -> Decimal:
     return d.quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
-def _project(spec: Spec, year: int) -> tuple[FamilyProject, Table]:
+def _project(spec: Spec, year: int) -> tuple[TruthProject, Table]:
     b, e = Decimal(spec.budget), Decimal(spec.executed)
     r = e / b * 100 if b else Decimal(0)
     # Integer percent and integer score: 37.24 / 43.2 = 86.2% -> 86%, 10 x 86.2% = 8.62 -> 9.
@@ -57,18 +57,18 @@ def _project(spec: Spec, year: int) -> tuple[FamilyProject, Table]:
     total = [spec.initial, spec.budget, spec.executed, "10", f"{_int_half_up(r)}%", plain(score)]
     sub = [spec.initial, spec.budget, spec.executed, "", "", ""]
     blank = [""] * 6
-    funds = FamilyFunds(
+    funds = FundsBlock(
         total=line(total), appropriation=line(sub), carryover=line(blank), other=line(blank)
     )
     items: list[tuple[str, str, str, list[str]]] = []
-    indicators: list[FamilyIndicator] = []
+    indicators: list[Indicator] = []
     for g, (l1, l2) in enumerate(GROUPS):
         real = spec.items.get(g, [])
         for k, (name, target, actual, w, s, dev) in enumerate(real, 1):
             printed = f"指标{k}{name}"
             items.append((l1, l2, printed, [target, actual, w, s, dev]))
             indicators.append(
-                FamilyIndicator(
+                Indicator(
                     level1=l1.replace("\n", ""),
                     level2=l2.replace("\n", ""),
                     name=printed,
@@ -84,7 +84,7 @@ def _project(spec: Spec, year: int) -> tuple[FamilyProject, Table]:
         items.append((l1, l2, "……", [""] * 5))
     sum_scores = score + sum((Decimal(i[4]) for v in spec.items.values() for i in v), Decimal(0))
     printed_total = spec.printed_total or plain(sum_scores)
-    project = FamilyProject(
+    project = TruthProject(
         name=spec.name,
         department=spec.department,
         implementing_unit=spec.unit,
@@ -182,7 +182,7 @@ def _doc(
         "No 评分等级: grade ''.",
         *edges,
     ]
-    truth = FamilyReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
+    truth = TruthReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
     grid = Document(
         tables=[t for _, t in built],
         sheet_names=[f"项目{i + 1}" for i in range(len(built))],

@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from jixiao_eval.families.common import Built, Ind, num, plain, q, rate, run_length, starts_run
 from jixiao_eval.families.grid import Cell, Document, Row, Table
-from jixiao_eval.families.truth import FamilyFunds, FamilyIndicator, FamilyProject, FamilyReport
-from schemas.report import FundsLine
+from schemas.report import FundsBlock, FundsLine, Indicator, TruthProject, TruthReport
 
 FORM = "national_2020"
 WIDTHS = [2.6, 5.0, 5.0, 9.0, 6.0, 6.0, 4.4, 4.4, 6.6]
@@ -73,7 +72,7 @@ _AB = Variant(
 )
 
 
-def _funds(spec: Spec, v: Variant) -> tuple[FamilyFunds, list[list[str]]]:
+def _funds(spec: Spec, v: Variant) -> tuple[FundsBlock, list[list[str]]]:
     """Truth of the funds block and its printed rows (年初, 全年, 执行, 分值, 执行率, 得分)."""
     r = rate(spec.executed, spec.budget)
     score = q(Decimal(10) * min(r, Decimal(100)) / 100)
@@ -87,7 +86,7 @@ def _funds(spec: Spec, v: Variant) -> tuple[FamilyFunds, list[list[str]]]:
     blank = ["", "", "", "", "", ""]
     printed = [total, sub, blank, blank]
     lines = [_line(row) for row in printed]
-    funds = FamilyFunds(total=lines[0], appropriation=lines[1], carryover=lines[2], other=lines[3])
+    funds = FundsBlock(total=lines[0], appropriation=lines[1], carryover=lines[2], other=lines[3])
     return funds, printed
 
 
@@ -132,11 +131,11 @@ def _rows_of(spec: Spec, v: Variant) -> list[tuple[str, str, str, Ind | None]]:
     return out
 
 
-def _project(spec: Spec, v: Variant) -> tuple[FamilyProject, Table]:
+def _project(spec: Spec, v: Variant) -> tuple[TruthProject, Table]:
     funds, printed = _funds(spec, v)
     rows_of = _rows_of(spec, v)
     indicators = [
-        FamilyIndicator(
+        Indicator(
             level1=l1,
             level2=l2,
             name=name,
@@ -152,7 +151,7 @@ def _project(spec: Spec, v: Variant) -> tuple[FamilyProject, Table]:
     # 总分 = the printed funds 得分 + the indicator 得分 (also when the funds row is wrong).
     fund_score = Decimal(printed[0][5] or "0")
     total_score = fund_score + sum((Decimal(i.score) for i in spec.indicators), Decimal(0))
-    project = FamilyProject(
+    project = TruthProject(
         name=spec.name,
         department=spec.department,
         implementing_unit=spec.unit,
@@ -275,7 +274,7 @@ def _doc(
         "Placeholder rows (指标2：, ……, an empty 经济效益指标 group) are not indicators.",
         *edges,
     ]
-    truth = FamilyReport(title=title, year=v.year, projects=[p for p, _ in built], _notes=notes)
+    truth = TruthReport(title=title, year=v.year, projects=[p for p, _ in built], _notes=notes)
     grid = Document(
         tables=[t for _, t in built],
         sheet_names=[f"项目{i + 1}" for i in range(len(built))],

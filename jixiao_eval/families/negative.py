@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from jixiao_eval.families.common import Built
 from jixiao_eval.families.grid import Cell, Document, Row, Table
-from jixiao_eval.families.truth import FamilyReport
+from schemas.report import TruthReport
 
 WIDTHS = [4.0, 5.0, 8.0, 4.0, 4.0, 4.0, 3.0, 3.0]
 
@@ -113,7 +113,7 @@ def _table() -> Table:
 
 def documents() -> list[Built]:
     """The one negative document."""
-    truth = FamilyReport(
+    truth = TruthReport(
         title="廊坊市广阳区教育局2022年度部门整体支出绩效自评表",
         year=2022,
         projects=[],

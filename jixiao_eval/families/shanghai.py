@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from jixiao_eval.families.common import Built, indicator_body, line, num
 from jixiao_eval.families.grid import Cell, Document, Row, Table
-from jixiao_eval.families.truth import FamilyFunds, FamilyIndicator, FamilyProject, FamilyReport
+from schemas.report import FundsBlock, Indicator, TruthProject, TruthReport
 
 FORM = "shanghai_district"
 WIDTHS = [2.2, 5.0, 5.4, 8.0, 6.6, 6.6, 4.2, 4.2, 6.0]
@@ -31,17 +31,17 @@ class Spec:
     notes: list[str] = field(default_factory=list)
 
 
-def _project(spec: Spec, year: int) -> tuple[FamilyProject, Table]:
+def _project(spec: Spec, year: int) -> tuple[TruthProject, Table]:
     dash = ["", "", ""]  # the merged — is one cell over 分值/执行率/得分 of the sub-rows
     sub = [spec.appropriation, ["", "0", "0"], ["", "0", "0"]]
-    funds = FamilyFunds(
+    funds = FundsBlock(
         total=line(spec.total),
         appropriation=line(sub[0] + dash),
         carryover=line(sub[1] + dash),
         other=line(sub[2] + dash),
     )
     indicators = [
-        FamilyIndicator(
+        Indicator(
             level1=r[0],
             level2=r[1],
             name=r[2],
@@ -53,7 +53,7 @@ def _project(spec: Spec, year: int) -> tuple[FamilyProject, Table]:
         )
         for r in spec.indicators
     ]
-    project = FamilyProject(
+    project = TruthProject(
         name=spec.name,
         department=spec.department,
         implementing_unit=spec.unit,
@@ -144,7 +144,7 @@ def _doc(
         "The 绩效指标 column label is printed vertically. No 评分等级: grade ''.",
         *edges,
     ]
-    truth = FamilyReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
+    truth = TruthReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
     grid = Document(
         tables=[t for _, t in built],
         sheet_names=[f"项目{i + 1}" for i in range(len(built))],

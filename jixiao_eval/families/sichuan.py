@@ -7,8 +7,7 @@ from decimal import Decimal
 
 from jixiao_eval.families.common import Built, Ind, num, plain, q, rate, run_length, starts_run
 from jixiao_eval.families.grid import Cell, Document, Row, Table
-from jixiao_eval.families.truth import FamilyFunds, FamilyIndicator, FamilyProject, FamilyReport
-from schemas.report import FundsLine
+from schemas.report import FundsBlock, FundsLine, Indicator, TruthProject, TruthReport
 
 FORM = "sichuan_0013zp"
 WIDTHS = [3.2, 4.6, 5.0, 9.0, 2.8, 3.4, 2.8, 3.6, 3.0, 3.0, 8.0]
@@ -58,7 +57,7 @@ def _money(d: Decimal) -> str:
     return f"{q(d):.2f}"
 
 
-def _funds(spec: Spec) -> tuple[FamilyFunds, list[list[str]], Decimal]:
+def _funds(spec: Spec) -> tuple[FundsBlock, list[list[str]], Decimal]:
     """Truth, printed rows (年初, 调整后, 执行, 执行率, 权重, 得分) and the funds score."""
     u = spec.unit_funds
     budget, executed, initial = spec.budget + u, spec.executed + u, spec.initial + u
@@ -72,7 +71,7 @@ def _funds(spec: Spec) -> tuple[FamilyFunds, list[list[str]], Decimal]:
     unit = [_money(u), _money(u), _money(u), unit_rate]
     other = ["", "", "", ""]
     printed = [total] + [[*row, "/", "/"] for row in (fin, special, unit, other)]
-    funds = FamilyFunds(
+    funds = FundsBlock(
         total=_line(printed[0]),
         appropriation=_line(printed[1]),
         special_account=_line(printed[2]),
@@ -82,10 +81,10 @@ def _funds(spec: Spec) -> tuple[FamilyFunds, list[list[str]], Decimal]:
     return funds, printed, score
 
 
-def _project(spec: Spec, year: int) -> tuple[FamilyProject, Table]:
+def _project(spec: Spec, year: int) -> tuple[TruthProject, Table]:
     funds, printed, fund_score = _funds(spec)
     indicators = [
-        FamilyIndicator(
+        Indicator(
             level1=i.level1,
             level2=i.level2,
             name=i.name,
@@ -103,7 +102,7 @@ def _project(spec: Spec, year: int) -> tuple[FamilyProject, Table]:
     printed_total = "" if spec.total_blank else plain(total)
     if spec.printed_total is not None:
         printed_total = spec.printed_total
-    project = FamilyProject(
+    project = TruthProject(
         name=spec.name,
         department=spec.department,
         implementing_unit=spec.unit,
@@ -253,7 +252,7 @@ def _doc(
         "完成值 -> actual, 权重 -> weight. No 评分等级: grade ''. 合计 -> total_weight / total_score.",
         *edges,
     ]
-    truth = FamilyReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
+    truth = TruthReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
     grid = Document(
         tables=[t for _, t in built],
         landscape=True,
