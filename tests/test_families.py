@@ -14,8 +14,8 @@ import pytest
 
 from jixiao_eval.families.build import PRODUCERS, all_documents, truth_json
 from jixiao_eval.families.truth import FORMS, NOT_PROJECT, family_of
-from schemas.report import TruthReport
 from pipeline.cli import main
+from schemas.report import TruthReport
 
 SET = Path(__file__).resolve().parents[1] / "eval" / "families"
 PDFS = sorted(SET.glob("*.pdf"))

@@ -22,6 +22,8 @@ from schemas.paths import FUNDS_COLUMNS, FUNDS_LINES, funds_path
 
 # Funds cells that real reports print as "-" on the sub-rows.
 _DASH_OK = {"weight", "score"}
+# Cells of the total row that must hold a number.
+_TOTAL_NEEDS = {"annual_budget", "executed", "execution_rate"}
 
 
 def _text(cells: list[Cell]) -> str:
@@ -101,6 +103,19 @@ class _Collector:
     def text(self, path: str, cells: list[Cell] | None, required: bool = True) -> str:
         return self._read(path, cells, required) or ""
 
+    def doubt(self, path: str, why: str) -> None:
+        """A reading the reader itself distrusts: low confidence and a finding saying why."""
+        self.conf[path] = min(self.conf.get(path, 1.0), C.DOUBTFUL)
+        self._note("READ_DOUBTFUL", Severity.warning, path, f"{path} may be misread: {why}")
+
+    def goal_text(self, path: str) -> str:
+        """年度目标 texts: every 自评表 prints them, so one not found is a reading to check."""
+        if path in self.raw.cells:
+            return self.text(path, None)
+        self.conf[path] = C.UNSETTLED
+        self._note("READ_MISSING", Severity.warning, path, f"{path} was not found in the table")
+        return ""
+
     def optional_text(self, path: str) -> str:
         """A text field only some forms print (评价结论, 存在问题 ...): '' when this one does not."""
         if path in self.raw.cells:
@@ -161,8 +176,10 @@ def _funds(col: _Collector, raw: RawProject) -> FundsBlock:
                 col.conf[path] = C.CLEAN_TEXT_LAYER
                 continue
             required = line == "total" or key not in _DASH_OK
+            # sub-rows and the total's 年初预算数 may be printed empty; the total's budget and
+            # execution may not (R1 says so too)
             vals[key] = col.number(
-                path, None, required, dash_ok=line != "total" and key in _DASH_OK
+                path, None, required, dash_ok=line != "total" or key not in _TOTAL_NEEDS
             )
         lines[line] = FundsLine(**vals)
     total = lines.pop("total")
@@ -203,6 +220,10 @@ def _indicators(col: _Collector, raw: RawProject) -> list[Indicator]:
         vals_i: dict[str, object] = {}
         for key in ("level1", "level2"):
             vals_i[key] = col.text(f"{p}.{key}", levels[key].get(i))
+            if L.glued_levels(str(vals_i[key])):
+                col.doubt(
+                    f"{p}.{key}", "holds several labels: cells merged across a missing border"
+                )
         for key in (*texts, *optional):
             vals_i[key] = col.text(f"{p}.{key}", row.get(key) or [])
         for key in ("unit", "nature"):

@@ -17,19 +17,23 @@ _PUNCT = re.compile(r"[:：,，。.;；、*\s]")
 # Bracketed qualifiers, after NFKC has folded full-width brackets to ASCII.
 _QUALIFIER = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】")
 _POINTS = re.compile(r"\(\s*(\d+(?:\.\d+)?)\s*分\s*\)")
+# List numbering before a label: '2.项目实施内容及过程概述', '一、', '（三）'.
+_NUMBERING = re.compile(r"^(\d{1,2}|[一二三四五六七八九十]{1,3})[.、．)]")
 
 # Header and narrative rows: a label cell with its value to the right.
 _SINGLE = {
     "project_name": re.compile(r"^项目名称$"),
     "department": re.compile(r"^(主管部门|主管单位|预算部门|主管部门单位)$"),
     "unit": re.compile(r"^(项目)?(实施单位|执行单位)(盖章)?$"),
-    "funds_label": re.compile(r"^项目资金|^资金(情况|投入情况)$|^预算资金"),
+    "funds_label": re.compile(r"^项目资金|^资金(情况|投入情况)$|^预算资金|^预算执行情况$"),
     "goal_label": re.compile(r"^(年度)?(总体|绩效)?目标$"),
     "total": re.compile(r"^(总分|合计|总计)$"),
     "grade": re.compile(r"^(评分等级|等级|绩效等级|自评等级|评价等级)$"),
     "self_score": re.compile(r"^自评(得)?分$"),
-    "goal_expected": re.compile(r"^(年初设定目标|项目年度目标|年度绩效目标)$"),
-    "goal_actual": re.compile(r"^(年度目标完成情况(综述)?|年度总体目标完成情况|目标完成情况)$"),
+    "goal_expected": re.compile(r"^(预期目标|年初设定目标|项目年度目标|年度绩效目标)$"),
+    "goal_actual": re.compile(
+        r"^(实际完成情况|实际完成|年度目标完成情况(综述)?|年度总体目标完成情况|目标完成情况)$"
+    ),
     "implementation": re.compile(r"^项目实施(内容及过程概述|内容|情况)$|^项目概况$"),
     "conclusion": re.compile(r"^(评价结论|自评结论|绩效评价结论|总体评价结论)$"),
     "problems": re.compile(r"^(存在(的)?问题|主要问题|偏差大或目标未完成原因分析)$"),
@@ -92,6 +96,7 @@ def key_text(text: str) -> str:
     """Label text reduced for matching: NFKC, no spaces, punctuation or bracketed qualifiers,
     fake-bold pairs undone."""
     s = compact(text)
+    s = _NUMBERING.sub("", s)
     s = _QUALIFIER.sub("", s)
     s = _PUNCT.sub("", s)
     # A label printed twice over sometimes survives as 项项目目名名称称.
@@ -154,6 +159,12 @@ def is_placeholder(name: str) -> bool:
 def is_grade_word(text: str) -> bool:
     """Whether a cell holds nothing but a grade (优, 良好, 不合格 ...)."""
     return compact(text) in GRADE_WORDS
+
+
+def glued_levels(label: str) -> bool:
+    """A 一级/二级 label that holds several labels ('产出指标数量指标'): cells merged because a
+    border is missing, not one printed label."""
+    return key_text(label).count("指标") > 1
 
 
 def complete_level(label: str) -> bool:

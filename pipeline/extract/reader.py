@@ -73,6 +73,7 @@ class Reader:
         self.goal_x: dict[str, tuple[float, float]] = {}
         self.ind_x: dict[str, float] = {}
         self.funds_line = ""
+        self.repeated_head = False
 
     def feed(self, row: Row) -> None:
         """Read one row."""
@@ -146,6 +147,9 @@ class Reader:
         if len(heads) >= 3 and "annual_budget" in heads:
             self.funds_x = {k: c.xc for k, c in heads.items()}
             self.cur.funds_heads = dict(heads)
+            if L.amount_unit(_joined(self.cur.unit_cells)) is None:
+                # the unit printed in a header cell instead: 年度预算数（万元）
+                self.cur.unit_cells += [c for c in starts if L.amount_unit(c.text)][:1]
             self.section = "funds"
             return True
         goals = {k: c for c in starts if (k := L.goal_head(c.text))}
@@ -157,6 +161,8 @@ class Reader:
         if len(ind) >= 5 and "name" in ind:
             self.ind_x = {k: c.xc for k, c in ind.items()}
             self.cur.indicator_cols = set(ind)
+            # the header repeated atop a continuation page: the next row continues the table
+            self.repeated_head = bool(self.cur.indicators)
             self.section = "indicators"
             return True
         return False
@@ -186,9 +192,10 @@ class Reader:
         for col, x in self.funds_x.items():
             hit = _covering(row, x)
             path = f"funds.{line_key}.{col}"
-            if hit is None or not hit[0].text or L.funds_line(hit[0].text) is not None:
+            if hit is None or L.funds_line(hit[0].text) is not None:
                 continue
-            if path not in self.cur.cells:
+            if path not in self.cur.cells or not _joined(self.cur.cells[path]):
+                # a blank cell of a printed row is read too: it is printed empty (null)
                 self.cur.put(path, [hit[0]])
 
     def _start(self, row: Row, name_cell: Cell) -> None:
@@ -219,6 +226,9 @@ class Reader:
 
     def _indicator_row(self, row: Row) -> None:
         assert self.cur is not None
+        if self.repeated_head:
+            self.repeated_head = False
+            row = Row(row.cells, row.page, True, row.layer)
         got: dict[str, tuple[Cell, bool]] = {}
         for key, x in self.ind_x.items():
             hit = _covering(row, x)
@@ -227,14 +237,15 @@ class Reader:
         if not row.continues_table and not any(c.text for c, start in got.values() if start):
             return  # an empty grid row, or only merged cells passing through
         prev = self.cur.indicators[-1] if self.cur.indicators else None
-        if row.continues_table and prev is not None:
+        placeholder = self._placeholder(got)
+        if row.continues_table and prev is not None and not placeholder:
             # Word splits a tall row over the page break: the numbers sit in one part only.
             here = _has_number(got, "weight") or _has_number(got, "score")
             before = any(c.text for k in ("weight", "score") for c in prev.get(k, []))
             if not here or not before:
                 self._merge_split_row(prev, got)
                 return
-        if self._placeholder(got):
+        if placeholder:
             self.cur.placeholder_rows += 1
             return
         index = len(self.cur.indicators)
@@ -255,7 +266,10 @@ class Reader:
             return False
         name = got.get("name")
         text = name[0].text if name is not None and name[1] else ""
-        return not text or L.is_placeholder(text)
+        if not text:
+            # nothing of its own but text elsewhere (a tall row's rest after a page break)
+            return not any(c.text for c, start in got.values() if start)
+        return L.is_placeholder(text)
 
     def _level(self, key: str, hit: tuple[Cell, bool] | None, page_break: bool, index: int) -> None:
         """Track merged 一级/二级 cells; a merged cell split by a page break stays one group."""
