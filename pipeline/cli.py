@@ -53,7 +53,7 @@ def options_from_args(args: argparse.Namespace, command: str) -> RunOptions | No
         read = ReadOptions(**{k: v for k, v in given.items() if v is not None})
     except ValueError as exc:
         flags = {"dpi": "--dpi", "threads": "--ocr-threads", "ocr": "--ocr"}
-        print(f"jixiao {command}: bad option {_option_error(exc, flags)}", file=sys.stderr)
+        print(f"jixiao {command}: bad OCR option {_option_error(exc, flags)}", file=sys.stderr)
         return None
     return RunOptions(read=read, llm=llm if llm.enabled else None)
 
