@@ -47,8 +47,8 @@ class Progress:
             self._line(f"{done_earlier} done earlier, {todo} to do (--force redoes all)", always=True)
 
     def warn(self, line: str) -> None:
-        """A line above the bar (a retried worker, an error)."""
-        self._line(line)
+        """A line above the bar (a retried worker), shown even when the bar is not."""
+        self._line(line, always=True)
 
     def file_done(self, label: str, res: DocumentResult, size: int = 0) -> None:
         """One input finished: count it, print its errors, refresh the display."""

@@ -10,8 +10,10 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline import __version__
@@ -75,10 +77,30 @@ def _symlink_loop(path: Path) -> bool:
     return False
 
 
+@contextmanager
+def _openable(path: Path) -> Iterator[Path]:
+    """The path, or a UTF-8-named link to it: MuPDF opens only names that are valid UTF-8."""
+    try:
+        str(path).encode("utf-8")
+        yield path
+        return
+    except UnicodeEncodeError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="jixiao-") as folder:
+        link = Path(folder) / "input.pdf"
+        link.symlink_to(os.path.abspath(path))
+        yield link
+
+
 def _read(path: Path, label: str, opts: RunOptions, t0: float) -> DocumentResult:
     if _symlink_loop(path):
         raise InputFileError(label, ErrorKind.unreadable, "cannot read the file: symbolic link loop")
     sha = _check_readable(path, label)
+    with _openable(path) as p:
+        return _read_open(p, label, opts, t0, sha)
+
+
+def _read_open(path: Path, label: str, opts: RunOptions, t0: float, sha: str) -> DocumentResult:
     with resource_limits(opts.limits), open_pdf(path, opts.render) as doc:
         n_pages = doc.page_count
         pages, health = read_document(doc, opts.read)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -84,6 +85,10 @@ def _open_out(out_dir: Path) -> Journal:
         raise OutputError(out_dir, NotADirectoryError(20, "Not a directory"))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
+        # a probe file says why a folder cannot be written (sqlite only says "unable to open")
+        fd, probe = tempfile.mkstemp(prefix=".probe.", suffix=".tmp", dir=out_dir)
+        os.close(fd)
+        os.unlink(probe)
         journal = Journal(out_dir)
         journal.db.execute("BEGIN IMMEDIATE")  # fails now, not after an hour, on a read-only folder
         journal.db.execute("ROLLBACK")

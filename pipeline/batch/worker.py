@@ -29,6 +29,7 @@ from pipeline.options import RunOptions
 from schemas import DocumentResult, ErrorKind
 
 _RESULT = b"R "
+_LAST = b"X "  # a result, after which the worker exits (it hit a limit: start afresh)
 
 
 def _send(stream: IO[bytes], payload: dict[str, object]) -> None:
@@ -129,9 +130,11 @@ class LocalPool:
                     assert worker.proc.stdout is not None
                     line = worker.proc.stdout.readline()
                     task = worker.task
-                    if line.startswith(_RESULT) and line.endswith(b"\n") and task is not None:
+                    if line[:2] in (_RESULT, _LAST) and line.endswith(b"\n") and task is not None:
                         worker.task = None
-                        yield task, DocumentResult.model_validate_json(line[len(_RESULT) :])
+                        if line.startswith(_LAST):
+                            self._retire(worker, kill=False)
+                        yield task, DocumentResult.model_validate_json(line[2:])
                         continue
                     code = self._retire(worker, kill=True)
                     if task is not None:
@@ -203,13 +206,15 @@ def main() -> int:
         msg = json.loads(line)
         path = Path(os.fsdecode(bytes.fromhex(msg["path"])))
         res = process_file(path, options, label=msg["label"], source_path=msg["source_path"])
+        # a file that hit a limit may have left memory behind: this worker is replaced
+        last = any(e.kind is ErrorKind.too_complex for e in res.errors)
         try:
-            channel.write(_RESULT + res.model_dump_json().encode("utf-8") + b"\n")
+            channel.write((_LAST if last else _RESULT) + res.model_dump_json().encode() + b"\n")
             channel.flush()
         except BrokenPipeError:
             return 0
-        if any(e.kind is ErrorKind.too_complex for e in res.errors):
-            return 0  # a file that hit a limit may have left memory behind: start afresh
+        if last:
+            return 0
     return 0
 
 
