@@ -71,9 +71,7 @@ class LimitsOptions(_Options):
         ge=1024 * 1024,
         description="Decompressed drawing instructions (content streams) of one page, in bytes.",
     )
-    max_glyphs: int = Field(
-        default=200_000, ge=1000, description="Characters drawn on one page."
-    )
+    max_glyphs: int = Field(default=200_000, ge=1000, description="Characters drawn on one page.")
 
 
 MAX_JOBS = 64  # more worker processes than this is a typo, not a plan (each holds a PDF reader)

@@ -10,7 +10,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from pipeline.numbers import places_of, read_number
 from schemas import DocumentResult, ProjectResult
@@ -116,7 +116,9 @@ def document_json(result: DocumentResult) -> str:
     return result.model_dump_json(indent=1) + "\n"
 
 
-def printed_number(project: ProjectResult, path: str, value: float | None) -> tuple[str, int | None]:
+def printed_number(
+    project: ProjectResult, path: str, value: float | None
+) -> tuple[str, int | None]:
     """A number as the report printed it ('89.974', '86.00'), and its decimals.
 
     The decimals come from the printed text in provenance when it holds this very value;
@@ -165,7 +167,9 @@ def project_row(name: str, p: ProjectResult) -> list[str]:
 
 def document_rows(name: str, doc: DocumentResult) -> list[list[str]]:
     """One row per error of a document, then one per project."""
-    rows = [[name, "", "", "", "", "", "", "", "", "", "error", "", "", e.message] for e in doc.errors]
+    rows = [
+        [name, "", "", "", "", "", "", "", "", "", "error", "", "", e.message] for e in doc.errors
+    ]
     return rows + [project_row(name, p) for p in doc.projects]
 
 
@@ -178,7 +182,7 @@ def summary_rows(results: list[DocumentResult], files: list[str] | None = None) 
 
 
 @contextmanager
-def summary_csv(path: Path) -> Iterator[csv._writer]:
+def summary_csv(path: Path) -> Iterator[Any]:  # a csv writer (its type is private)
     """A CSV writer for summary.csv (UTF-8 with a BOM, which Excel needs for Chinese), atomic."""
     with atomic_file(path) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=True)

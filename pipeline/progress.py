@@ -44,7 +44,9 @@ class Progress:
         self.earlier, self.done, self.todo_bytes = done_earlier, done_earlier, todo_bytes
         self.t0 = time.perf_counter()
         if done_earlier:
-            self._line(f"{done_earlier} done earlier, {todo} to do (--force redoes all)", always=True)
+            self._line(
+                f"{done_earlier} done earlier, {todo} to do (--force redoes all)", always=True
+            )
 
     def warn(self, line: str) -> None:
         """A line above the bar (a retried worker), shown even when the bar is not."""

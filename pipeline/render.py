@@ -83,7 +83,12 @@ def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.
 
 # --- resource limits: what one page may cost before it is refused as too_complex -------------
 
-_LIMITS: ContextVar[LimitsOptions] = ContextVar("render_limits", default=LimitsOptions())
+_LIMITS: ContextVar[LimitsOptions | None] = ContextVar("render_limits", default=None)
+_DEFAULT_LIMITS = LimitsOptions()
+
+
+def _limits() -> LimitsOptions:
+    return _LIMITS.get() or _DEFAULT_LIMITS
 
 
 @contextmanager
@@ -104,7 +109,7 @@ def _too_complex(page: fitz.Page, what: str) -> InputFileError:
 
 def check_render_size(page: fitz.Page, dpi: float, clip: fitz.Rect | None = None) -> None:
     """Refuse a render whose pixmap would pass the pixel cap (a huge page at OCR resolution)."""
-    cap = _LIMITS.get().max_pixels
+    cap = _limits().max_pixels
     box = clip if clip is not None else page.rect
     pixels = (box.width * dpi / 72) * (box.height * dpi / 72)
     if pixels > cap:
@@ -129,7 +134,7 @@ def _inflated_size(raw: bytes, cap: int) -> int:
 
 def check_page_budget(page: fitz.Page) -> None:
     """Refuse a page whose drawing instructions pass the content budget, before MuPDF runs them."""
-    cap = _LIMITS.get().max_content_bytes
+    cap = _limits().max_content_bytes
     doc = page.parent
     total = 0
     for xref in page.get_contents():
@@ -147,7 +152,7 @@ def check_page_budget(page: fitz.Page) -> None:
 
 def check_glyph_count(page: fitz.Page, n: int) -> None:
     """Refuse a page that draws more characters than any table could hold."""
-    cap = _LIMITS.get().max_glyphs
+    cap = _limits().max_glyphs
     if n > cap:
         raise _too_complex(page, f"{n} characters drawn (limit {cap} per page)")
 

@@ -13,7 +13,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pipeline import __version__
@@ -94,7 +94,9 @@ def _openable(path: Path) -> Iterator[Path]:
 
 def _read(path: Path, label: str, opts: RunOptions, t0: float) -> DocumentResult:
     if _symlink_loop(path):
-        raise InputFileError(label, ErrorKind.unreadable, "cannot read the file: symbolic link loop")
+        raise InputFileError(
+            label, ErrorKind.unreadable, "cannot read the file: symbolic link loop"
+        )
     sha = _check_readable(path, label)
     with _openable(path) as p:
         return _read_open(p, label, opts, t0, sha)
@@ -169,10 +171,8 @@ def process_file(
                 message=f"{name}: internal error {type(exc).__name__}: {first}",
             )
     sha = ""
-    try:
+    with suppress(OSError):
         sha = file_sha256(path) if path.is_file() else ""
-    except OSError:
-        pass
     return DocumentResult(
         source=Path(name).name,
         sha256=sha,

@@ -92,7 +92,9 @@ def start_cli(cwd: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def run_cli_process(cwd: Path, *args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_cli_process(
+    cwd: Path, *args: str, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """`jixiao ARGS` as its own process, to completion."""
     return subprocess.run(
         [sys.executable, "-m", "pipeline.cli", *args],

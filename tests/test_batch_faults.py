@@ -163,7 +163,9 @@ def test_worker_dying_twice_is_reported_failed(tmp_path: Path, seed_pdfs: dict[s
 # --- output errors: one line, non-zero, what was written intact ------------------------------
 
 
-def test_out_naming_a_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]) -> None:
+def test_out_naming_a_file_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]
+) -> None:
     target = tmp_path / "out.txt"
     target.write_text("keep me", encoding="utf-8")
     rc = main(["run", str(seed_pdfs["digital"]), "--out", str(target), "--quiet"])
@@ -173,9 +175,13 @@ def test_out_naming_a_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_p
     assert target.read_text("utf-8") == "keep me"
 
 
-def test_out_below_a_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]) -> None:
+def test_out_below_a_file_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]
+) -> None:
     (tmp_path / "file").write_text("x", encoding="utf-8")
-    rc = main(["run", str(seed_pdfs["digital"]), "--out", str(tmp_path / "file" / "out"), "--quiet"])
+    rc = main(
+        ["run", str(seed_pdfs["digital"]), "--out", str(tmp_path / "file" / "out"), "--quiet"]
+    )
     err = capsys.readouterr().err.strip()
     assert rc == 3 and err.startswith("jixiao run: cannot write to ") and "\n" not in err, err
     assert "not a folder" in err
@@ -186,14 +192,18 @@ def small_tmpfs(tmp_path: Path):
     """A 700 KB tmpfs (root only): room for the journal and two JSON files, not five."""
     mnt = tmp_path / "mnt"
     mnt.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(mnt)], capture_output=True)
+    made = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=700k", "tmpfs", str(mnt)], capture_output=True
+    )
     if made.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs here (needs root): {made.stderr.decode().strip()}")
     yield mnt
     subprocess.run(["umount", "-l", str(mnt)], check=False)
 
 
-def test_disk_full_is_one_line_and_leaves_whole_files(small_tmpfs: Path, tmp_path: Path, seed_pdfs: dict[str, Path]) -> None:
+def test_disk_full_is_one_line_and_leaves_whole_files(
+    small_tmpfs: Path, tmp_path: Path, seed_pdfs: dict[str, Path]
+) -> None:
     src = tmp_path / "in"
     src.mkdir()
     for i in range(5):
@@ -214,7 +224,9 @@ def test_read_only_output_folder_is_one_line(small_tmpfs: Path, seed_pdfs: dict[
     out = small_tmpfs / "out"
     out.mkdir()
     subprocess.run(["mount", "-o", "remount,ro", str(small_tmpfs)], check=True)
-    proc = run_cli_process(small_tmpfs.parent, "run", str(seed_pdfs["digital"]), "--out", str(out), "--quiet")
+    proc = run_cli_process(
+        small_tmpfs.parent, "run", str(seed_pdfs["digital"]), "--out", str(out), "--quiet"
+    )
     assert proc.returncode == 3
     assert proc.stderr.strip() == f"jixiao run: cannot write to {out}: read-only file system"
 
@@ -227,7 +239,7 @@ def test_gbk_file_name_is_read_and_reported(tmp_path: Path, seed_pdfs: dict[str,
     os.mkdir(folder)
     good = os.path.join(folder, "绩效自评表".encode("gbk") + b".pdf")
     bad = os.path.join(folder, "坏文件".encode("gbk") + b".pdf")
-    shutil.copy(seed_pdfs["digital"], good)
+    shutil.copy(os.fsencode(seed_pdfs["digital"]), good)
     Path(os.fsdecode(bad)).write_text("not a pdf", encoding="utf-8")
     proc = run_cli_process(tmp_path, "run", "in", "--out", "out", "--quiet")
     assert proc.returncode == 1, proc.stderr
@@ -239,7 +251,9 @@ def test_gbk_file_name_is_read_and_reported(tmp_path: Path, seed_pdfs: dict[str,
     assert _summary_files(out) == {"in/绩效自评表.pdf", "in/坏文件.pdf"}
 
 
-def test_symlink_loop_argument_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]) -> None:
+def test_symlink_loop_argument_is_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]
+) -> None:
     loop = tmp_path / "loop.pdf"
     loop.symlink_to(loop)
     out = tmp_path / "out"
@@ -262,7 +276,9 @@ def test_symlink_loop_argument_is_one_line(capsys: pytest.CaptureFixture[str], t
         (["--memory-limit", "10"], "bad option --memory-limit 10: Input should be greater"),
     ],
 )
-def test_bad_options_are_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path, flags: list[str], expected: str) -> None:
+def test_bad_options_are_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, flags: list[str], expected: str
+) -> None:
     rc = main(["run", str(tmp_path / "x.pdf"), "--out", str(tmp_path / "o"), *flags])
     err = capsys.readouterr().err.strip()
     assert rc == 2

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 import os
-import signal
 import shutil
+import signal
 import sqlite3
 from pathlib import Path
 
@@ -60,13 +60,19 @@ def test_kill_9_mid_batch_then_rerun_loses_nothing(tmp_path: Path, batch: list[P
     assert names == [f"{p.stem}.json" for p in batch]
     docs = [_load(out / n) for n in names]  # every JSON parses
     assert list(out.glob(".*.tmp")) == []
-    expected = [row for p, d in zip(batch, docs, strict=True) for row in document_rows(f"in/{p.name}", d)]
+    expected = [
+        row for p, d in zip(batch, docs, strict=True) for row in document_rows(f"in/{p.name}", d)
+    ]
     assert _summary(out) == expected  # the summary is the JSON files, exactly
-    rows = sqlite3.connect(out / "journal.sqlite").execute("SELECT count(*) FROM outputs").fetchone()
+    rows = (
+        sqlite3.connect(out / "journal.sqlite").execute("SELECT count(*) FROM outputs").fetchone()
+    )
     assert rows == (6,)
 
 
-def test_rerun_skips_force_redoes(capsys: pytest.CaptureFixture[str], tmp_path: Path, batch: list[Path]) -> None:
+def test_rerun_skips_force_redoes(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, batch: list[Path]
+) -> None:
     out = str(tmp_path / "out")
     folder = str(tmp_path / "in")
     assert _run(capsys, folder, "--out", out)[0] == 0
@@ -80,7 +86,9 @@ def test_rerun_skips_force_redoes(capsys: pytest.CaptureFixture[str], tmp_path: 
     assert all(p.stat().st_mtime_ns != stamp[p.name] for p in Path(out).glob("*.json"))
 
 
-def test_missing_or_broken_json_is_redone(capsys: pytest.CaptureFixture[str], tmp_path: Path, batch: list[Path]) -> None:
+def test_missing_or_broken_json_is_redone(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, batch: list[Path]
+) -> None:
     out = tmp_path / "out"
     assert _run(capsys, str(tmp_path / "in"), "--out", str(out))[0] == 0
     (out / "r00.json").unlink()
@@ -97,7 +105,10 @@ def test_changed_option_redoes_only_what_it_affects(
     huge_page_pdf(tmp_path / "in" / "huge.pdf")  # fails on the pixel limit
     assert _run(capsys, folder, "--out", out)[0] == 1
     # speed only: nothing to redo
-    assert "7 done earlier, 0 to do" in _run(capsys, folder, "--out", out, "--ocr-threads", "1", "--jobs", "2")[2]
+    assert (
+        "7 done earlier, 0 to do"
+        in _run(capsys, folder, "--out", out, "--ocr-threads", "1", "--jobs", "2")[2]
+    )
     # the rendering resolution: the digital files were never rendered, so they stand
     assert "7 done earlier, 0 to do" in _run(capsys, folder, "--out", out, "--dpi", "150")[2]
     # a limit: only the file that failed on a limit is redone
@@ -108,7 +119,9 @@ def test_changed_option_redoes_only_what_it_affects(
     assert "done earlier" not in stderr
 
 
-def test_same_pdf_under_two_names_is_read_once(capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]) -> None:
+def test_same_pdf_under_two_names_is_read_once(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]
+) -> None:
     a = shutil.copy(seed_pdfs["digital"], tmp_path / "甲.pdf")
     b = shutil.copy(seed_pdfs["digital"], tmp_path / "乙.pdf")
     out = tmp_path / "out"
@@ -118,11 +131,15 @@ def test_same_pdf_under_two_names_is_read_once(capsys: pytest.CaptureFixture[str
     assert (ra.source, rb.source) == ("甲.pdf", "乙.pdf")
     assert rb.source_path == str(Path(b).resolve())
     assert ra.seconds == rb.seconds  # one reading, reported under both names
-    assert ra.model_dump(exclude={"source", "source_path"}) == rb.model_dump(exclude={"source", "source_path"})
+    assert ra.model_dump(exclude={"source", "source_path"}) == rb.model_dump(
+        exclude={"source", "source_path"}
+    )
     assert {r[0] for r in _summary(out)} == {str(a), str(b)}
 
 
-def test_outputs_respect_the_umask(capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]) -> None:
+def test_outputs_respect_the_umask(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_pdfs: dict[str, Path]
+) -> None:
     old = os.umask(0o027)
     try:
         _run(capsys, str(seed_pdfs["digital"]), "--out", str(tmp_path / "out"))

@@ -326,7 +326,9 @@ def test_quoted_glob_in_subprocess(tmp_path: Path, seed_pdfs: dict[str, Path]) -
     assert lines[0].startswith("error: 报告/坏文件.pdf: ") and "not a PDF" in lines[0], lines[0]
     assert "2 file(s), 10 project(s): 10 accepted" in proc.stdout
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == sorted(["坏文件.json", "自评表.json", *RUN_FILES])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["坏文件.json", "自评表.json", *RUN_FILES]
+    )
     assert load_result(out / "坏文件.json").errors[0].kind == "not_pdf"
     rows = read_summary(out / "summary.csv")
     assert {r["file"] for r in rows} == {"报告/自评表.pdf", "报告/坏文件.pdf"}

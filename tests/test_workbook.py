@@ -15,7 +15,9 @@ from schemas import DocumentResult, FieldSource, Status
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory: pytest.TempPathFactory, seed_pdfs: dict[str, Path]) -> tuple[Path, list[DocumentResult]]:
+def outputs(
+    tmp_path_factory: pytest.TempPathFactory, seed_pdfs: dict[str, Path]
+) -> tuple[Path, list[DocumentResult]]:
     """A read report (one project turned needs_review, one score printed as 89.974), a failure."""
     out = tmp_path_factory.mktemp("wb")
     good = process_file(seed_pdfs["digital"])
@@ -25,7 +27,10 @@ def outputs(tmp_path_factory: pytest.TempPathFactory, seed_pdfs: dict[str, Path]
         update={
             "status": Status.needs_review,
             "total_score": 89.974,
-            "provenance": {**p0.provenance, "total_score": FieldSource(page=src.page, bbox=src.bbox, text="89.974")},
+            "provenance": {
+                **p0.provenance,
+                "total_score": FieldSource(page=src.page, bbox=src.bbox, text="89.974"),
+            },
         }
     )
     good = good.model_copy(update={"projects": [p0, *good.projects[1:]]})
@@ -37,7 +42,7 @@ def outputs(tmp_path_factory: pytest.TempPathFactory, seed_pdfs: dict[str, Path]
 
 
 def test_workbook_sheets_rows_and_formats(outputs: tuple[Path, list[DocumentResult]]) -> None:
-    out, (good, bad) = outputs
+    out, (good, _bad) = outputs
     wb = openpyxl.load_workbook(out / "summary.xlsx")
     assert wb.sheetnames == ["项目", "指标", "问题", "文件"]
     projects, indicators, findings, files = (wb[n] for n in wb.sheetnames)

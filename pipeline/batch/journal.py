@@ -143,7 +143,10 @@ class Journal:
         ).fetchone()
         if row is None:
             return None
-        return Entry(*row[:7], bool(row[7]), bool(row[8]), *row[9:])
+        names = [f for f in Entry.__dataclass_fields__]
+        values = dict(zip(names, row, strict=True))
+        values["rendered"], values["limit_failure"] = bool(row[7]), bool(row[8])
+        return Entry(**values)
 
     def record(self, json_name: str, label: str, res: DocumentResult, keys: Keys) -> None:
         """Commit the row of a JSON file just written (after the file itself is on disk)."""

@@ -93,8 +93,14 @@ class RayPool:
                     except OSError:  # unreadable here: the one-line error needs no cluster
                         from pipeline.run import process_file
 
-                        yield task, process_file(
-                            task.path, self.options, label=task.label, source_path=task.source_path
+                        yield (
+                            task,
+                            process_file(
+                                task.path,
+                                self.options,
+                                label=task.label,
+                                source_path=task.source_path,
+                            ),
                         )
                         continue
                     ref = remote.remote(data, task.label, task.source_path, options_json)
@@ -125,9 +131,13 @@ class RayPool:
             return failure_result(task, ErrorKind.too_complex, reason, seconds)
         except (rx.RayError, OSError) as exc:
             if timed_out:
-                reason = f"too_complex: still reading after {limit:g} s (limit --time-limit {limit:g})"
+                reason = (
+                    f"too_complex: still reading after {limit:g} s (limit --time-limit {limit:g})"
+                )
                 return failure_result(task, ErrorKind.too_complex, reason, seconds)
             tries = self.options.batch.retries + 1
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-            reason = f"Ray worker died while reading it, {tries} time(s): {type(exc).__name__}: {first}"
+            reason = (
+                f"Ray worker died while reading it, {tries} time(s): {type(exc).__name__}: {first}"
+            )
             return failure_result(task, ErrorKind.failed, reason, seconds)

@@ -50,7 +50,12 @@ INDICATOR_HEADER = [
 ]
 FINDING_HEADER = ["文件", "项目名称", "规则", "严重程度", "字段", "说明", "算式"]
 FILE_HEADER = ["文件", "JSON", "页数", "状态", "项目数", "耗时(秒)", "错误类型", "错误"]
-SHEETS = {"项目": PROJECT_HEADER, "指标": INDICATOR_HEADER, "问题": FINDING_HEADER, "文件": FILE_HEADER}
+SHEETS = {
+    "项目": PROJECT_HEADER,
+    "指标": INDICATOR_HEADER,
+    "问题": FINDING_HEADER,
+    "文件": FILE_HEADER,
+}
 
 _HIGHLIGHT = "#FFF2CC"  # pale yellow: needs review
 _MAX_WIDTH = 60
@@ -73,7 +78,9 @@ class _Sheet:
         self.row = 0
         self.write([(h, None) for h in header], book.head)
 
-    def write(self, cells: list[tuple[Any, int | None]], fmt: Format | None = None, hi: bool = False) -> None:
+    def write(
+        self, cells: list[tuple[Any, int | None]], fmt: Format | None = None, hi: bool = False
+    ) -> None:
         for col, (value, places) in enumerate(cells):
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 self.ws.write_number(self.row, col, value, self.book.number(places, hi))
@@ -93,7 +100,9 @@ class _Sheet:
 
 class _Book:
     def __init__(self, path: Path) -> None:
-        self.wb = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+        self.wb = xlsxwriter.Workbook(
+            str(path), {"constant_memory": True, "strings_to_numbers": False}
+        )
         self.wb.set_properties({"created": _EPOCH})
         self.head = self.wb.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         self._formats: dict[tuple[str, bool], Format] = {}
@@ -109,7 +118,9 @@ class _Book:
 
     def number(self, places: int | None, hi: bool) -> Format:
         """'0.00' for a number printed with two decimals; General when unknown."""
-        return self._format("General" if places is None else ("0." + "0" * places if places else "0"), hi)
+        return self._format(
+            "General" if places is None else ("0." + "0" * places if places else "0"), hi
+        )
 
     def text(self, hi: bool) -> Format:
         """Plain text ('@' keeps Excel from reading '1-2' as a date)."""
@@ -147,7 +158,8 @@ class Workbook:
         t = p.funds.total
         values = [t.annual_budget, t.executed, t.execution_rate, p.total_weight, p.total_score]
         nums = [
-            (v, printed_number(p, path, v)[1]) for v, path in zip(values, NUMBER_PATHS.values(), strict=True)
+            (v, printed_number(p, path, v)[1])
+            for v, path in zip(values, NUMBER_PATHS.values(), strict=True)
         ]
         self.sheets["项目"].write(
             [

@@ -9,6 +9,7 @@ file retried once on a fresh worker; a file over its time budget fails alone as 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import selectors
@@ -61,9 +62,7 @@ class _Worker:
 class LocalPool:
     """`jobs` worker processes on this machine; results come back as they finish."""
 
-    def __init__(
-        self, options: RunOptions, warn: Callable[[str], None] | None = None
-    ) -> None:
+    def __init__(self, options: RunOptions, warn: Callable[[str], None] | None = None) -> None:
         self.options = options
         self.jobs = options.batch.jobs
         self.warn = warn or (lambda line: print(line, file=sys.stderr))
@@ -116,7 +115,9 @@ class LocalPool:
             return False  # it died idle; the caller hands the task to a fresh one
         return True
 
-    def run(self, tasks: Iterable[Task], stop: Callable[[], bool]) -> Iterator[tuple[Task, DocumentResult]]:
+    def run(
+        self, tasks: Iterable[Task], stop: Callable[[], bool]
+    ) -> Iterator[tuple[Task, DocumentResult]]:
         """Process every task; yields (task, result) as each file finishes, in finishing order."""
         queue = deque(tasks)
         limit = self.options.limits.seconds
@@ -145,7 +146,10 @@ class LocalPool:
                     assert task is not None
                     self._retire(worker, kill=True)
                     reason = f"too_complex: still reading after {limit:g} s (limit --time-limit {limit:g})"
-                    yield task, failure_result(task, ErrorKind.too_complex, reason, now - worker.started)
+                    yield (
+                        task,
+                        failure_result(task, ErrorKind.too_complex, reason, now - worker.started),
+                    )
         finally:
             self.close()
 
@@ -181,10 +185,8 @@ class LocalPool:
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 # --- the worker process ----------------------------------------------------------------------
