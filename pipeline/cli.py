@@ -266,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="bundled set: first N documents only")
     ev.add_argument("--pdf-dir", default="", help="bundled set: where generated PDFs are kept")
     ev.add_argument("--generate", action="store_true", help="regenerate the bundled set's PDFs")
+    ev.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="cases run in parallel (default: one per core)",
+    )
     _add_ocr_arguments(ev)
     llm_settings.add_arguments(ev)
     sim = ev.add_argument_group("SIMULATED LLM (measures the LLM gate; no model is run)")
