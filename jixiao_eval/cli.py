@@ -40,7 +40,12 @@ def run_eval(args: argparse.Namespace, options: RunOptions) -> int:
     # an eval measures the code as it is now, whatever an earlier run of it wrote.
     pdfs = [c.pdf for c in cases]
     batch = options.model_copy(update={"batch": BatchOptions(jobs=jobs, force=True)})
-    run_batch(pdfs, outputs, batch, progress=Progress(len(pdfs)))
+    ran = run_batch(pdfs, outputs, batch, progress=Progress(len(pdfs)))
+    if ran.interrupted:  # a partial set would score as a regression: no report
+        print(
+            f"jixiao eval: interrupted; no report written (outputs in {outputs}/)", file=sys.stderr
+        )
+        return 128 + ran.interrupted
     json_of = dict(zip(pdfs, output_names(pdfs), strict=True))
 
     def load(pdf: Path) -> DocumentResult:
