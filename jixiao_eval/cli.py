@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from jixiao_eval.bundled import DEFAULT_PDF_DIR, bundled_truths, families_cases, generate_pdfs
 from jixiao_eval.scoring import EvalCase, evaluate, load_cases, print_table, write_html, write_json
-from pipeline.options import RunOptions
-from pipeline.output import document_json, write_atomic
+from pipeline.batch.driver import run_batch
+from pipeline.batch.summary import load_output
+from pipeline.options import MAX_JOBS, BatchOptions, RunOptions
 from pipeline.progress import Progress
-from pipeline.run import process_file
+from pipeline.run import output_names
 from schemas import DocumentResult
 
 
@@ -35,15 +37,27 @@ def run_eval(args: argparse.Namespace, options: RunOptions) -> int:
             # A full bundled run includes the committed real-producer PDFs of eval/families/.
             cases += families_cases()
 
-    bar = Progress(len(cases))
     outputs = out / "outputs"
+    jobs = max(1, min(MAX_JOBS, getattr(args, "jobs", 0) or os.cpu_count() or 1))
+    # Every case through the batch runner, in parallel, with progress and ETA; --force because
+    # an eval measures the code as it is now, whatever an earlier run of it wrote.
+    pdfs = [c.pdf for c in cases]
+    batch = options.model_copy(update={"batch": BatchOptions(jobs=jobs, force=True)})
+    ran = run_batch(pdfs, outputs, batch, progress=Progress(len(pdfs)))
+    if ran.interrupted:  # a partial set would score as a regression: no report
+        print(
+            f"jixiao eval: interrupted; no report written (outputs in {outputs}/)", file=sys.stderr
+        )
+        return 128 + ran.interrupted
+    json_of = dict(zip(pdfs, output_names(pdfs), strict=True))
 
-    def run(pdf: Path) -> DocumentResult:
-        res = process_file(pdf, options)
-        write_atomic(outputs / f"{pdf.stem}.json", document_json(res))
+    def load(pdf: Path) -> DocumentResult:
+        res = load_output(outputs / json_of[pdf])
+        if res is None:
+            raise RuntimeError(f"no output for {pdf}")
         return res
 
-    report = evaluate(cases, run, on_case=lambda c: bar.step(f"{c.id} [{c.variant}]"))
+    report = evaluate(cases, load)
     print_table(report)
     write_json(report, out / "report.json")
     write_html(report, out / "report.html")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import glob
 import os
 import sys
 from pathlib import Path
@@ -18,30 +17,22 @@ if TYPE_CHECKING:
 
 
 def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[Path]:
-    """Files, folders (every *.pdf below) and globs, in a stable order, without duplicates.
+    """Files, folders (every *.pdf below) and globs, in a stable order, without duplicates."""
+    from pipeline.batch.inputs import expand_inputs as expand
 
-    Globs that match nothing are appended to `unmatched`, so the caller can report them.
-    """
-    out: list[Path] = []
-    for item in items:
-        p = Path(item)
-        if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() == ".pdf")
-        elif any(ch in item for ch in "*?[") and not p.exists():
-            found = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
-            if not found and unmatched is not None:
-                unmatched.append(item)
-            out += found
-        else:
-            out.append(p)  # missing files are reported by the pipeline, one line each
-    seen: set[Path] = set()
-    unique = []
-    for p in out:
-        key = p.resolve()
-        if key not in seen:
-            seen.add(key)
-            unique.append(p)
-    return unique
+    return expand(items, unmatched)
+
+
+def _option_error(exc: ValueError, flags: dict[str, str]) -> str:
+    """'--dpi 0: Input should be greater than or equal to 50' from a pydantic error."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc).splitlines()[0]
+    first = exc.errors()[0]
+    field = str(first["loc"][-1]) if first["loc"] else ""
+    flag = flags.get(field, field)
+    return f"{flag} {first.get('input')!s}: {first['msg']}"
 
 
 def options_from_args(args: argparse.Namespace, command: str) -> RunOptions | None:
@@ -54,24 +45,55 @@ def options_from_args(args: argparse.Namespace, command: str) -> RunOptions | No
     except SettingsError as exc:
         print(f"jixiao {command}: {exc}", file=sys.stderr)
         return None
-    threads = args.ocr_threads or max(1, (os.cpu_count() or 2) // max(1, getattr(args, "jobs", 1)))
+    threads = args.ocr_threads
+    if threads is None:
+        threads = max(1, (os.cpu_count() or 2) // max(1, getattr(args, "jobs", 1)))
     given = {"ocr": args.ocr, "dpi": args.dpi, "threads": threads}
     try:
         read = ReadOptions(**{k: v for k, v in given.items() if v is not None})
     except ValueError as exc:
-        print(f"jixiao {command}: bad OCR option: {exc}".splitlines()[0], file=sys.stderr)
+        flags = {"dpi": "--dpi", "threads": "--ocr-threads", "ocr": "--ocr"}
+        print(f"jixiao {command}: bad OCR option {_option_error(exc, flags)}", file=sys.stderr)
         return None
     return RunOptions(read=read, llm=llm if llm.enabled else None)
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from pipeline.progress import Progress
-    from pipeline.run import run_batch
+def _run_options(args: argparse.Namespace) -> RunOptions | None:
+    """RunOptions of `jixiao run`: OCR, LLM, limits and batch flags, validated."""
+    from pipeline.options import BatchOptions, LimitsOptions
 
     options = options_from_args(args, "run")
     if options is None:
-        return 2
+        return None
+    flags = {
+        "jobs": "--jobs",
+        "seconds": "--time-limit",
+        "memory_mb": "--memory-limit",
+        "max_pixels": "--max-pixels",
+        "ray": "--ray",
+    }
+    limits = {
+        "seconds": args.time_limit,
+        "memory_mb": args.memory_limit,
+        "max_pixels": None if args.max_pixels is None else int(args.max_pixels * 1e6),
+    }
+    try:
+        lim = LimitsOptions(**{k: v for k, v in limits.items() if v is not None})
+        batch = BatchOptions(jobs=args.jobs, force=args.force, ray=args.ray or "")
+    except ValueError as exc:
+        print(f"jixiao run: bad option {_option_error(exc, flags)}", file=sys.stderr)
+        return None
+    return options.model_copy(update={"limits": lim, "batch": batch})
 
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.batch.driver import done_results, run_batch
+    from pipeline.output import OutputError
+    from pipeline.progress import Progress
+
+    options = _run_options(args)
+    if options is None:
+        return 2
     unmatched: list[str] = []
     paths = expand_inputs(args.paths, unmatched)
     for pattern in unmatched:
@@ -81,32 +103,50 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return 2
     out = Path(args.out)
     bar = Progress(len(paths), enabled=not args.quiet)
-    failed = 0
+    runner = None
+    if options.batch.ray:
+        from pipeline.batch.ray_runner import RayPool, RayUnavailable
 
-    def on_done(path: Path, res: object) -> None:
-        nonlocal failed
-        from schemas import DocumentResult
-
-        assert isinstance(res, DocumentResult)
-        for err in res.errors:
-            failed += 1
-            if bar.tty and bar.enabled:
-                sys.stderr.write("\n")
-            print(f"error: {err.message}", file=sys.stderr)
-        bar.step(path.name)
-
-    results = run_batch(paths, out, options=options, jobs=args.jobs, on_done=on_done)
-    projects = [p for r in results for p in r.projects]
-    accepted = sum(1 for p in projects if p.status.value == "accepted")
+        try:
+            runner = RayPool(options, warn=bar.warn)
+        except RayUnavailable as exc:
+            print(f"jixiao run: {exc}", file=sys.stderr)
+            return 2
+    try:
+        report = run_batch(paths, out, options=options, progress=bar, runner=runner)
+    except OutputError as exc:
+        print(f"jixiao run: {exc}", file=sys.stderr)
+        return 3
+    need = report.projects - report.accepted
     print(
-        f"{len(results)} file(s), {len(projects)} project(s): {accepted} accepted, "
-        f"{len(projects) - accepted} need review, {failed} file(s) failed -> {out}/"
+        f"{report.results} file(s), {report.projects} project(s): {report.accepted} accepted, "
+        f"{need} need review, {report.failed_files} file(s) failed -> {out}/"
     )
+    if report.interrupted:
+        name = signal_name(report.interrupted)
+        print(
+            f"interrupted by {name}: {report.done_earlier + report.processed} of {report.files} "
+            "file(s) done; run the same command again to finish",
+            file=sys.stderr,
+        )
+        return 128 + report.interrupted
+    print(f"outputs: {out}/summary.xlsx, {out}/summary.csv, one JSON per PDF", end="")
+    print(f"; next: jixiao review {out}" if need else "")
     if options.llm is not None:
         from pipeline.llm.document import summary_line
 
-        print(summary_line(results))
-    return 1 if failed or unmatched else 0
+        print(summary_line([r for r in done_results(report) if r.llm is not None]))
+    return 1 if report.failed_files or unmatched else 0
+
+
+def signal_name(signum: int) -> str:
+    """'SIGTERM' for 15."""
+    import signal
+
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return f"signal {signum}"
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -160,6 +200,34 @@ def _add_ocr_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_limit_arguments(parser: argparse.ArgumentParser) -> None:
+    from pipeline.options import LimitsOptions
+
+    d = LimitsOptions()
+    g = parser.add_argument_group("limits (a file over one fails alone as too_complex)")
+    g.add_argument(
+        "--time-limit",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"wall time per file (default {d.seconds:g})",
+    )
+    g.add_argument(
+        "--memory-limit",
+        type=int,
+        default=None,
+        metavar="MB",
+        help=f"memory of a worker process, MiB (default {d.memory_mb})",
+    )
+    g.add_argument(
+        "--max-pixels",
+        type=float,
+        default=None,
+        metavar="MILLIONS",
+        help=f"pixels of one page render, in millions (default {d.max_pixels / 1e6:g})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         prog="jixiao",
@@ -171,8 +239,20 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="extract and check PDFs; one JSON per PDF plus summary.csv")
     run.add_argument("paths", nargs="+", help="PDF files, folders or globs")
     run.add_argument("--out", default="out", help="output folder (default: out)")
-    run.add_argument("--jobs", type=int, default=1, help="files processed in parallel")
+    run.add_argument(
+        "--jobs", type=int, default=1, help="files processed in parallel (1 to 64; default 1)"
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument(
+        "--force", action="store_true", help="redo every file, even those done by an earlier run"
+    )
+    run.add_argument(
+        "--ray",
+        metavar="auto|ADDRESS",
+        default="",
+        help="run each file as a Ray task on a cluster (pip install jixiao[ray])",
+    )
+    _add_limit_arguments(run)
     _add_ocr_arguments(run)
     llm_settings.add_arguments(run)
     run.set_defaults(func=_cmd_run)
@@ -186,6 +266,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="bundled set: first N documents only")
     ev.add_argument("--pdf-dir", default="", help="bundled set: where generated PDFs are kept")
     ev.add_argument("--generate", action="store_true", help="regenerate the bundled set's PDFs")
+    ev.add_argument(
+        "--jobs",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="cases run in parallel (default: one per core)",
+    )
     _add_ocr_arguments(ev)
     llm_settings.add_arguments(ev)
     sim = ev.add_argument_group("SIMULATED LLM (measures the LLM gate; no model is run)")

@@ -41,9 +41,53 @@ class ReadOptions(_Options):
         description="auto: scans and suspect cells only; off: never; always: every cell.",
     )
     dpi: int = Field(
-        default=200, gt=0, description="Page rendering for OCR and image ruling lines."
+        default=200, ge=50, le=1200, description="Page rendering for OCR and image ruling lines."
     )
-    threads: int = Field(default=2, ge=1, description="onnxruntime intra-op threads for OCR.")
+    threads: int = Field(
+        default=2, ge=1, le=256, description="onnxruntime intra-op threads for OCR."
+    )
+
+
+class LimitsOptions(_Options):
+    """What one file may cost; a file over a limit fails alone as too_complex, the batch goes on."""
+
+    seconds: float = Field(
+        default=1800.0, gt=0, le=7 * 86400, description="Wall time per file, in seconds."
+    )
+    memory_mb: int = Field(
+        default=4096,
+        ge=512,
+        le=1 << 22,
+        description="Address space of a worker process (RLIMIT_AS), in MiB.",
+    )
+    max_pixels: int = Field(
+        default=80_000_000,
+        ge=1_000_000,
+        le=2_000_000_000,
+        description="Pixels of one page render (an A3 page at 200 dpi is 7.8 million).",
+    )
+    max_content_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024 * 1024,
+        description="Decompressed drawing instructions (content streams) of one page, in bytes.",
+    )
+    max_glyphs: int = Field(default=200_000, ge=1000, description="Characters drawn on one page.")
+
+
+MAX_JOBS = 64  # more worker processes than this is a typo, not a plan (each holds a PDF reader)
+
+
+class BatchOptions(_Options):
+    """How a batch is run: processes, retries, resume, Ray; none of these change a result."""
+
+    jobs: int = Field(default=1, ge=1, le=MAX_JOBS, description="Files processed at once.")
+    retries: int = Field(
+        default=1, ge=0, le=5, description="Retries of a file whose worker died (kill, OOM)."
+    )
+    force: bool = Field(default=False, description="Redo every file, even those done earlier.")
+    ray: str = Field(
+        default="", description="'' runs locally; 'auto' or a Ray address runs on a cluster."
+    )
 
 
 class Price(_Options):
@@ -123,3 +167,5 @@ class RunOptions(_Options):
     llm: LLMSettings | None = Field(
         default=None, description="The LLM runs only when this names a model."
     )
+    limits: LimitsOptions = Field(default_factory=LimitsOptions)
+    batch: BatchOptions = Field(default_factory=BatchOptions)

@@ -1,4 +1,8 @@
-"""A small progress bar on stderr (a line per file when stderr is not a terminal)."""
+"""Progress of a long run on stderr: a live line on a terminal, plain lines otherwise.
+
+It shows files and pages done, pages/s, the ETA and the counts so far (accepted and
+needs_review projects, failed files). Error lines of failed files are printed above it.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +10,19 @@ import sys
 import time
 from typing import TextIO
 
+from schemas import DocumentResult, Status
+
+
+def _clock(seconds: float) -> str:
+    s = int(seconds + 0.5)
+    if s >= 3600:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 60}m{s % 60:02d}s" if s >= 60 else f"{s}s"
+
 
 class Progress:
+    """Counts of a run and their display; `step` keeps the old one-label form for simple loops."""
+
     def __init__(self, total: int, stream: TextIO | None = None, enabled: bool = True) -> None:
         self.total = total
         self.done = 0
@@ -15,22 +30,80 @@ class Progress:
         self.enabled = enabled and total > 1
         self.tty = self.stream.isatty()
         self.t0 = time.perf_counter()
+        self.todo_bytes = 0
+        self.bytes_done = 0
+        self.pages = 0
+        self.accepted = 0
+        self.needs_review = 0
+        self.failed = 0
+        self.earlier = 0
+        self._last = 0.0
+
+    def start(self, done_earlier: int, todo: int, todo_bytes: int) -> None:
+        """The plan of a resumed run: say what is skipped."""
+        self.earlier, self.done, self.todo_bytes = done_earlier, done_earlier, todo_bytes
+        self.t0 = time.perf_counter()
+        if done_earlier:
+            self._line(
+                f"{done_earlier} done earlier, {todo} to do (--force redoes all)", always=True
+            )
+
+    def warn(self, line: str) -> None:
+        """A line above the bar (a retried worker), shown even when the bar is not."""
+        self._line(line, always=True)
+
+    def file_done(self, label: str, res: DocumentResult, size: int = 0) -> None:
+        """One input finished: count it, print its errors, refresh the display."""
+        self.pages += res.pages
+        self.bytes_done += size
+        self.accepted += sum(1 for p in res.projects if p.status is Status.accepted)
+        self.needs_review += sum(1 for p in res.projects if p.status is not Status.accepted)
+        self.failed += 1 if res.errors else 0
+        for err in res.errors:
+            self._line(f"error: {err.message}", always=True)
+        self.step(label)
+
+    def eta(self) -> float | None:
+        """Seconds left, from the share of bytes (else files) done so far."""
+        elapsed = time.perf_counter() - self.t0
+        if self.todo_bytes and self.bytes_done:
+            return elapsed / self.bytes_done * max(0, self.todo_bytes - self.bytes_done)
+        fresh = self.done - self.earlier
+        return elapsed / fresh * (self.total - self.done) if fresh else None
+
+    def status(self) -> str:
+        """Files, pages, pages/s, ETA and the counts so far."""
+        elapsed = max(1e-9, time.perf_counter() - self.t0)
+        eta = self.eta()
+        parts = [
+            f"{self.done}/{self.total} files",
+            f"{self.pages} pages",
+            f"{self.pages / elapsed:.1f} pages/s",
+            f"eta {_clock(eta)}" if eta is not None else "eta ?",
+            f"{self.accepted} accepted, {self.needs_review} need review, {self.failed} failed",
+        ]
+        return "  ".join(parts)
 
     def step(self, label: str) -> None:
+        """One item done (a file, an eval case)."""
         self.done += 1
         if not self.enabled:
             return
-        elapsed = time.perf_counter() - self.t0
-        eta = elapsed / self.done * (self.total - self.done)
         if self.tty:
-            width = 28
-            fill = int(width * self.done / self.total)
+            width = 20
+            fill = int(width * self.done / max(1, self.total))
             bar = "█" * fill + "·" * (width - fill)
-            self.stream.write(
-                f"\r[{bar}] {self.done}/{self.total}  {elapsed:5.1f}s  eta {eta:4.0f}s  {label[:40]:<40}"
-            )
+            self.stream.write(f"\r\x1b[K[{bar}] {self.status()}  {label[:30]}")
             if self.done == self.total:
                 self.stream.write("\n")
         else:
-            self.stream.write(f"[{self.done}/{self.total}] {label}\n")
+            self.stream.write(f"[{self.status()}] {label}\n")
+        self.stream.flush()
+
+    def _line(self, text: str, always: bool = False) -> None:
+        if not (self.enabled or always):
+            return
+        if self.tty and self.enabled and 0 < self.done < self.total:
+            self.stream.write("\r\x1b[K")
+        self.stream.write(text + "\n")
         self.stream.flush()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -12,7 +14,7 @@ import fitz
 
 from pipeline.errors import InputFileError
 from pipeline.models import Char, PageContent, Segment, TextLayer
-from pipeline.options import RenderOptions
+from pipeline.options import LimitsOptions, RenderOptions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,10 +81,87 @@ def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.
         doc.close()
 
 
+# --- resource limits: what one page may cost before it is refused as too_complex -------------
+
+_LIMITS: ContextVar[LimitsOptions | None] = ContextVar("render_limits", default=None)
+_DEFAULT_LIMITS = LimitsOptions()
+
+
+def _limits() -> LimitsOptions:
+    return _LIMITS.get() or _DEFAULT_LIMITS
+
+
+@contextmanager
+def resource_limits(limits: LimitsOptions) -> Iterator[None]:
+    """Apply `limits` to every page read and render inside the block (this thread only)."""
+    token = _LIMITS.set(limits)
+    try:
+        yield
+    finally:
+        _LIMITS.reset(token)
+
+
+def _too_complex(page: fitz.Page, what: str) -> InputFileError:
+    return InputFileError(
+        str(page.parent.name), "too_complex", f"too_complex: page {page.number + 1}: {what}"
+    )
+
+
+def check_render_size(page: fitz.Page, dpi: float, clip: fitz.Rect | None = None) -> None:
+    """Refuse a render whose pixmap would pass the pixel cap (a huge page at OCR resolution)."""
+    cap = _limits().max_pixels
+    box = clip if clip is not None else page.rect
+    pixels = (box.width * dpi / 72) * (box.height * dpi / 72)
+    if pixels > cap:
+        raise _too_complex(
+            page,
+            f"a {box.width:.0f}×{box.height:.0f} pt render at {dpi:g} dpi is "
+            f"{pixels / 1e6:.0f} M pixels (limit {cap / 1e6:.0f} M)",
+        )
+
+
+def _inflated_size(raw: bytes, cap: int) -> int:
+    """Bytes a FlateDecode stream inflates to, counting no further than `cap` + 1."""
+    inflater = zlib.decompressobj()
+    total = 0
+    data = raw
+    while data and total <= cap:
+        # max_length bounds each step, so a bomb never inflates in memory all at once
+        total += len(inflater.decompress(data, 1 << 20))
+        data = inflater.unconsumed_tail
+    return total
+
+
+def check_page_budget(page: fitz.Page) -> None:
+    """Refuse a page whose drawing instructions pass the content budget, before MuPDF runs them."""
+    cap = _limits().max_content_bytes
+    doc = page.parent
+    total = 0
+    for xref in page.get_contents():
+        raw = doc.xref_stream_raw(xref) or b""
+        filt = doc.xref_get_key(xref, "Filter")[1]
+        try:
+            total += _inflated_size(raw, cap) if filt == "/FlateDecode" else len(raw)
+        except zlib.error:
+            total += len(raw)  # a broken stream: MuPDF reads what it can, we count what is there
+        if total > cap:
+            raise _too_complex(
+                page, f"drawing instructions pass {_size(cap)} (limit of one page's content)"
+            )
+
+
+def check_glyph_count(page: fitz.Page, n: int) -> None:
+    """Refuse a page that draws more characters than any table could hold."""
+    cap = _limits().max_glyphs
+    if n > cap:
+        raise _too_complex(page, f"{n} characters drawn (limit {cap} per page)")
+
+
 def read_page(page: fitz.Page) -> PageContent:
     """Characters (visible or not), ruling lines and image coverage of one page."""
     chars: list[Char] = []
     invisible = 0
+    check_page_budget(page)
     raw = page.get_text("rawdict", flags=_TEXT_FLAGS)
     for block in raw["blocks"]:
         if block.get("type", 0) != 0:
@@ -98,6 +177,7 @@ def read_page(page: fitz.Page) -> PageContent:
                     chars.append(Char(c, x0, y0, x1, y1, size, bold))
                     if hidden and not c.isspace():
                         invisible += 1
+    check_glyph_count(page, len(chars))
     segments = _ruling_segments(page)
     area = page.rect.width * page.rect.height or 1.0
     covered = 0.0
@@ -171,6 +251,7 @@ def render_png(
     with open_pdf(path) as doc:
         page = doc[page_number - 1]
         rect = (fitz.Rect(clip) & page.rect) if clip is not None else None
+        check_render_size(page, dpi, rect)
         png: bytes = page.get_pixmap(dpi=dpi, clip=rect).tobytes("png")
         return png
 
@@ -179,6 +260,7 @@ def render_gray(page: Page, dpi: int) -> np.ndarray:
     """The page rendered at `dpi` as a greyscale uint8 array (rows x columns), for OCR."""
     import numpy as np  # only scans need it: clean PDFs never render
 
+    check_render_size(page, dpi)
     pix = page.get_pixmap(dpi=dpi, colorspace=fitz.csGRAY, alpha=False)
     img = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.stride)
     return img[:, : pix.width].copy()

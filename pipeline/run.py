@@ -1,25 +1,36 @@
-"""Orchestration: file -> render -> layout -> extract -> check -> reconcile -> DocumentResult."""
+"""Orchestration: file -> render -> layout -> extract -> check -> reconcile -> DocumentResult.
+
+`process_file` reads one file; `run_batch` runs many in bounded workers (pipeline/batch/),
+streaming each JSON to disk and the journal as it finishes, then builds the summaries from the
+JSON files.
+"""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
+import tempfile
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.batch.inputs import display_name
 from pipeline.errors import InputFileError
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
 from pipeline.llm.outcome import LLMOutcome
 from pipeline.models import DocumentLayout, TextLayer
 from pipeline.options import RunOptions
-from pipeline.output import document_json, write_atomic, write_summary
 from pipeline.read import read_document
 from pipeline.reconcile import reconcile_project
-from pipeline.render import open_pdf
+from pipeline.render import open_pdf, resource_limits
 from schemas import DocumentResult, DocumentStatus, ErrorKind, InputError, LLMRecord
+
+# How MuPDF words an allocation that failed under the memory cap.
+_MUPDF_OOM = ("malloc", "out of memory", "cannot allocate", "calloc", "realloc")
 
 
 def file_sha256(path: Path) -> str:
@@ -49,60 +60,123 @@ def _no_table_reason(layout: DocumentLayout, ocr: str) -> tuple[ErrorKind, str]:
     )
 
 
-def process_file(path: Path, options: RunOptions | None = None) -> DocumentResult:
-    """Run the whole pipeline on one file; a bad file comes back with one error, never raises."""
+def _check_readable(path: Path, label: str) -> str:
+    """The file's sha256, or an InputFileError for a path that cannot be read at all."""
+    try:
+        return file_sha256(path) if path.is_file() else ""
+    except OSError as exc:
+        what = "symbolic link loop" if exc.errno == errno.ELOOP else (exc.strerror or str(exc))
+        raise InputFileError(label, ErrorKind.unreadable, f"cannot read the file: {what}") from exc
+
+
+def _symlink_loop(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+@contextmanager
+def _openable(path: Path) -> Iterator[Path]:
+    """The path, or a UTF-8-named link to it: MuPDF opens only names that are valid UTF-8."""
+    try:
+        str(path).encode("utf-8")
+        yield path
+        return
+    except UnicodeEncodeError:
+        pass
+    with tempfile.TemporaryDirectory(prefix="jixiao-") as folder:
+        link = Path(folder) / "input.pdf"
+        link.symlink_to(os.path.abspath(path))
+        yield link
+
+
+def _read(path: Path, label: str, opts: RunOptions, t0: float) -> DocumentResult:
+    if _symlink_loop(path):
+        raise InputFileError(
+            label, ErrorKind.unreadable, "cannot read the file: symbolic link loop"
+        )
+    sha = _check_readable(path, label)
+    with _openable(path) as p:
+        return _read_open(p, label, opts, t0, sha)
+
+
+def _read_open(path: Path, label: str, opts: RunOptions, t0: float, sha: str) -> DocumentResult:
+    with resource_limits(opts.limits), open_pdf(path, opts.render) as doc:
+        n_pages = doc.page_count
+        pages, health = read_document(doc, opts.read)
+        layout = build_layout(pages)
+    extraction = extract_layout(layout)
+    if not extraction.candidates:
+        kind, reason = _no_table_reason(layout, opts.read.ocr)
+        raise InputFileError(str(path), kind, reason)
+    llm_info: LLMRecord | None = None
+    outcomes: Sequence[LLMOutcome | None] = [None] * len(extraction.candidates)
+    if opts.llm is not None and opts.llm.enabled:
+        from pipeline.llm.document import reconstruct_document
+
+        outcomes, llm_info = reconstruct_document(path, layout, extraction, opts.llm)
+    independent = opts.llm is not None and opts.llm.vision
+    projects = [
+        reconcile_project(c, o, independent=independent)
+        for c, o in zip(extraction.candidates, outcomes, strict=True)
+    ]
+    return DocumentResult(
+        source=Path(label).name,
+        sha256=sha,
+        title=extraction.title,
+        year=extraction.year,
+        pages=n_pages,
+        projects=projects,
+        extractor="layout+llm" if llm_info is not None else "layout",
+        page_health=health,
+        llm=llm_info,
+        tool_version=__version__,
+        seconds=round(time.perf_counter() - t0, 4),
+    )
+
+
+def process_file(
+    path: Path,
+    options: RunOptions | None = None,
+    *,
+    label: str | None = None,
+    source_path: str | None = None,
+) -> DocumentResult:
+    """Run the whole pipeline on one file; a bad file comes back with one error, never raises.
+
+    `label` names the file in messages (default: the path as text, whatever its bytes) and
+    `source_path` is recorded as its absolute path (default: the resolved path).
+    """
     opts = options or RunOptions()
     t0 = time.perf_counter()
-    source = path.name
-    sha = ""
+    name = label if label is not None else display_name(path)
+    where = source_path if source_path is not None else display_name(os.path.realpath(path))
     try:
-        sha = file_sha256(path) if path.is_file() else ""
-        with open_pdf(path, opts.render) as doc:
-            n_pages = doc.page_count
-            pages, health = read_document(doc, opts.read)
-            layout = build_layout(pages)
-        extraction = extract_layout(layout)
-        if not extraction.candidates:
-            kind, reason = _no_table_reason(layout, opts.read.ocr)
-            raise InputFileError(str(path), kind, reason)
-        llm_info: LLMRecord | None = None
-        outcomes: Sequence[LLMOutcome | None] = [None] * len(extraction.candidates)
-        if opts.llm is not None and opts.llm.enabled:
-            from pipeline.llm.document import reconstruct_document
-
-            outcomes, llm_info = reconstruct_document(path, layout, extraction, opts.llm)
-        independent = opts.llm is not None and opts.llm.vision
-        projects = [
-            reconcile_project(c, o, independent=independent)
-            for c, o in zip(extraction.candidates, outcomes, strict=True)
-        ]
-        return DocumentResult(
-            source=source,
-            sha256=sha,
-            source_path=str(path.resolve()),
-            title=extraction.title,
-            year=extraction.year,
-            pages=n_pages,
-            projects=projects,
-            extractor="layout+llm" if llm_info is not None else "layout",
-            page_health=health,
-            llm=llm_info,
-            tool_version=__version__,
-            seconds=round(time.perf_counter() - t0, 4),
-        )
+        res = _read(path, name, opts, t0)
+        return res.model_copy(update={"source_path": where})
     except InputFileError as exc:
-        err = InputError(source=str(path), kind=exc.kind, message=f"{path}: {exc.reason}")
+        err = InputError(source=name, kind=exc.kind, message=f"{name}: {exc.reason}")
+    except MemoryError:
+        err = _over_memory(name, opts)
     except Exception as exc:  # one bad file must never stop a batch; the error is reported
         first = str(exc).splitlines()[0] if str(exc) else ""
-        err = InputError(
-            source=str(path),
-            kind=ErrorKind.failed,
-            message=f"{path}: internal error {type(exc).__name__}: {first}",
-        )
+        if any(word in first.lower() for word in _MUPDF_OOM):
+            err = _over_memory(name, opts)
+        else:
+            err = InputError(
+                source=name,
+                kind=ErrorKind.failed,
+                message=f"{name}: internal error {type(exc).__name__}: {first}",
+            )
+    sha = ""
+    with suppress(OSError):
+        sha = file_sha256(path) if path.is_file() else ""
     return DocumentResult(
-        source=source,
+        source=Path(name).name,
         sha256=sha,
-        source_path=str(path.resolve()),
+        source_path=where,
         errors=[err],
         tool_version=__version__,
         status=DocumentStatus.failed,
@@ -110,49 +184,27 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
     )
 
 
-def output_names(paths: list[Path]) -> list[str]:
+def _over_memory(name: str, opts: RunOptions) -> InputError:
+    mb = opts.limits.memory_mb
+    return InputError(
+        source=name,
+        kind=ErrorKind.too_complex,
+        message=f"{name}: too_complex: needs more memory than the limit ({mb} MiB, --memory-limit)",
+    )
+
+
+def output_names(paths: Sequence[Path | str]) -> list[str]:
     """One JSON name per input: the stem, made unique (stem-2, ...) without taking another's name."""
-    taken = {p.stem for p in paths}
+    stems = [Path(display_name(p)).stem for p in paths]
+    taken = set(stems)
     used: set[str] = set()
     names = []
-    for p in paths:
-        name = p.stem
+    for stem in stems:
+        name = stem
         n = 1
-        while name in used or (name != p.stem and name in taken):
+        while name in used or (name != stem and name in taken):
             n += 1
-            name = f"{p.stem}-{n}"
+            name = f"{stem}-{n}"
         used.add(name)
         names.append(f"{name}.json")
     return names
-
-
-def run_batch(
-    paths: list[Path],
-    out_dir: Path,
-    options: RunOptions | None = None,
-    jobs: int = 1,
-    on_done: Callable[[Path, DocumentResult], None] | None = None,
-) -> list[DocumentResult]:
-    """Process files (in parallel when jobs > 1), writing each JSON as soon as it is ready."""
-    opts = options or RunOptions()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    names = output_names(paths)
-    results: list[DocumentResult | None] = [None] * len(paths)
-
-    def finish(i: int, res: DocumentResult) -> None:
-        results[i] = res
-        write_atomic(out_dir / names[i], document_json(res))
-        if on_done:
-            on_done(paths[i], res)
-
-    if jobs > 1 and len(paths) > 1:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(process_file, p, opts): i for i, p in enumerate(paths)}
-            for fut in as_completed(futures):
-                finish(futures[fut], fut.result())
-    else:
-        for i, p in enumerate(paths):
-            finish(i, process_file(p, opts))
-    done = [r for r in results if r is not None]
-    write_summary(out_dir / "summary.csv", done, [str(p) for p in paths])
-    return done

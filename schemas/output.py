@@ -103,6 +103,8 @@ class ErrorKind(StrEnum):
     corrupt = "corrupt"
     encrypted = "encrypted"
     too_large = "too_large"
+    too_complex = "too_complex"  # over a per-file limit: time, memory, pixels, drawing size
+    unreadable = "unreadable"  # the path cannot be read: permission, symbolic link loop
     scanned = "scanned"
     no_table = "no_table"
     failed = "failed"

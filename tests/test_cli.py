@@ -23,6 +23,7 @@ from schemas.paths import NOT_READ
 ROOT = Path(__file__).resolve().parent.parent
 REAL_PDFS = sorted((ROOT / "tests" / "fixtures" / "real").glob("*.pdf"))
 BOM = b"\xef\xbb\xbf"
+RUN_FILES = ["journal.sqlite", "summary.csv", "summary.xlsx"]  # beside the JSON files
 FUNDS_LINES = ("total", "appropriation", "carryover", "other")
 FUNDS_COLUMNS = (
     "initial_budget",
@@ -309,7 +310,7 @@ def test_folder_expands_to_its_pdfs_only(
     rc, stdout, _ = run_cli(capsys, "run", str(folder), "--out", str(out), "--quiet")
     assert rc == 0
     assert stdout.startswith("2 file(s), 20 project(s)")
-    assert sorted(p.name for p in out.iterdir()) == ["a.json", "b.json", "summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["a.json", "b.json", *RUN_FILES]
 
 
 def test_quoted_glob_in_subprocess(tmp_path: Path, seed_pdfs: dict[str, Path]) -> None:
@@ -326,7 +327,9 @@ def test_quoted_glob_in_subprocess(tmp_path: Path, seed_pdfs: dict[str, Path]) -
     assert lines[0].startswith("error: 报告/坏文件.pdf: ") and "not a PDF" in lines[0], lines[0]
     assert "2 file(s), 10 project(s): 10 accepted" in proc.stdout
     out = tmp_path / "out"
-    assert sorted(p.name for p in out.iterdir()) == ["summary.csv", "坏文件.json", "自评表.json"]
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        ["坏文件.json", "自评表.json", *RUN_FILES]
+    )
     assert load_result(out / "坏文件.json").errors[0].kind == "not_pdf"
     rows = read_summary(out / "summary.csv")
     assert {r["file"] for r in rows} == {"报告/自评表.pdf", "报告/坏文件.pdf"}

@@ -1,0 +1,1 @@
+"""The batch runner: bounded worker processes, the run journal, summaries, Ray."""

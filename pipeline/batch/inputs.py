@@ -1,0 +1,54 @@
+"""The inputs of a run: files, folders and globs expanded; names printable whatever their bytes."""
+
+from __future__ import annotations
+
+import glob
+import os
+from pathlib import Path
+
+
+def display_name(path: Path | str) -> str:
+    """The path as text: UTF-8, else GB18030 (zips made on Chinese Windows), else escaped bytes."""
+    raw = os.fsencode(path)
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("utf-8", "backslashreplace")  # pragma: no cover - gb18030 decodes nearly all
+
+
+def _pdfs_below(folder: Path) -> list[Path]:
+    # os.walk does not follow symlinked folders, so a link loop below cannot recurse forever
+    found = []
+    for root, _, files in os.walk(folder):
+        found += [Path(root) / f for f in files if f.lower().endswith(".pdf")]
+    return sorted(p for p in found if p.is_file())
+
+
+def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[Path]:
+    """Files, folders (every *.pdf below) and globs, in a stable order, without duplicates.
+
+    Globs that match nothing are appended to `unmatched`, so the caller can report them.
+    Paths that cannot be resolved (a symbolic link loop) are kept: the run reports them.
+    """
+    out: list[Path] = []
+    for item in items:
+        p = Path(item)
+        if p.is_dir():
+            out += _pdfs_below(p)
+        elif any(ch in item for ch in "*?[") and not p.exists():
+            found = sorted(Path(m) for m in glob.glob(item, recursive=True) if Path(m).is_file())
+            if not found and unmatched is not None:
+                unmatched.append(item)
+            out += found
+        else:
+            out.append(p)  # missing files are reported by the pipeline, one line each
+    seen: set[str] = set()
+    unique = []
+    for p in out:
+        key = os.path.realpath(p)  # never raises, unlike Path.resolve on a link loop
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique
