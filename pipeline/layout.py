@@ -148,17 +148,36 @@ def dedupe_line(chars: list[Char]) -> tuple[list[Char], bool]:
     return out, conflict
 
 
+# Where the visual middle of a CJK glyph sits above its baseline, in ems: the point that
+# decides which cell a glyph belongs to when its baseline is known.
+_MID_ABOVE_BASELINE = 0.35
+# Two glyphs are on one text line when their line positions differ by less than this (ems).
+_SAME_LINE = 0.45
+
+
+def _line_y(ch: Char) -> float:
+    """Where a glyph sits vertically: its baseline's visual middle, else its box centre (OCR).
+
+    Box centres are not reliable for text layers: the box comes from the font's declared
+    ascent and descent, and the fallback fonts producers use for CJK punctuation declare
+    boxes that sit low or high (a line-end 。 whose box reaches into the next line).
+    """
+    if ch.baseline is not None:
+        return ch.baseline - _MID_ABOVE_BASELINE * ch.size
+    return (ch.y0 + ch.y1) / 2
+
+
 def text_lines(chars: list[Char]) -> list[list[Char]]:
-    """Characters grouped into text lines, top to bottom."""
+    """Characters grouped into text lines, top to bottom, by their baselines."""
     lines: list[list[Char]] = []
-    centers: list[float] = []
-    for ch in sorted(chars, key=lambda c: (c.y0 + c.y1) / 2):
-        cy = (ch.y0 + ch.y1) / 2
-        if lines and abs(cy - centers[-1]) < 0.45 * ch.size:
+    ref: list[float] = []
+    for ch in sorted(chars, key=_line_y):
+        y = _line_y(ch)
+        if lines and abs(y - ref[-1]) < _SAME_LINE * ch.size:
             lines[-1].append(ch)
         else:
             lines.append([ch])
-            centers.append(cy)
+            ref.append(y)
     return lines
 
 
@@ -224,7 +243,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     buckets: list[dict[int, list[Char]]] = [{} for _ in grids]
     free: list[Char] = []
     for ch in page.chars:
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.y0 + ch.y1) / 2
+        cx, cy = (ch.x0 + ch.x1) / 2, _line_y(ch)
         for k, (ys, xs, ids) in enumerate(grids):
             if ys[0] <= cy <= ys[-1] and xs[0] <= cx <= xs[-1]:
                 i = min(bisect_right(ys, cy) - 1, len(ys) - 2)
