@@ -203,7 +203,16 @@ def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[s
             buf.append(ch.c)
             prev = ch
         parts.append("".join(buf).strip())
-    # Wrapped lines join without a space; a space survives only between two Latin words.
+    text = _join_wrapped(parts)
+    text = " ".join(nfkc(text).split()) if keep_spaces else clean(text)
+    bad = suspicious_glyphs(text)
+    if bad:
+        doubts.append("suspicious glyphs " + "".join(bad))
+    return text, doubts
+
+
+def _join_wrapped(parts: list[str]) -> str:
+    """Wrapped lines joined without a space; a space survives only between two Latin words."""
     text = ""
     for part in parts:
         if (
@@ -216,11 +225,40 @@ def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[s
         ):
             text += " "
         text += part
-    text = " ".join(nfkc(text).split()) if keep_spaces else clean(text)
-    bad = suspicious_glyphs(text)
-    if bad:
-        doubts.append("suspicious glyphs " + "".join(bad))
-    return text, doubts
+    return text
+
+
+def pymupdf_text(chars: list[Char]) -> str | None:
+    """A second, independent reading of a cell: PyMuPDF's own lines, in PyMuPDF's order.
+
+    PyMuPDF builds its lines from the pen position in the content stream, not from where
+    boxes sit, so it goes wrong in other places than text_lines does; where the two
+    readings differ, the order of the text is in doubt. Fake-bold copies (the same glyph a
+    fraction of a point away, in the same line or a repeated one) are dropped. None when a
+    glyph has no PyMuPDF line (OCR).
+    """
+    if not chars:
+        return ""
+    by_line: dict[int, list[Char]] = {}
+    for ch in chars:
+        if ch.line < 0:
+            return None
+        by_line.setdefault(ch.line, []).append(ch)
+    seen: dict[str, list[tuple[float, float]]] = {}
+    parts: list[str] = []
+    for no in sorted(by_line):
+        buf: list[str] = []
+        for ch in by_line[no]:
+            if not ch.c.isspace():
+                y = ch.baseline if ch.baseline is not None else ch.y0
+                tol = 0.3 * ch.size
+                near = seen.setdefault(ch.c, [])
+                if any(abs(ch.x0 - x) < tol and abs(y - yy) < tol for x, yy in near):
+                    continue
+                near.append((ch.x0, y))
+            buf.append(ch.c)
+        parts.append("".join(buf).strip())
+    return clean(_join_wrapped(parts))
 
 
 def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
@@ -281,6 +319,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
                     confidence=min((ch.score for ch in chars), default=1.0),
                     read_with=page.read_with,
                     readings=_readings_in(page, bbox),
+                    alt_text=pymupdf_text(chars),
                 )
             )
         cells.sort(key=lambda c: (c.row, c.col))
@@ -345,5 +384,5 @@ def build_layout(pages: Iterable[PageContent]) -> DocumentLayout:
     return DocumentLayout(pages=n, tables=tables, lines=lines, text_layers=layers)
 
 
-__all__ = ["build_layout", "join_text", "page_tables"]
+__all__ = ["build_layout", "join_text", "page_tables", "pymupdf_text", "text_lines"]
 _ = Segment  # re-exported type used in signatures of callers

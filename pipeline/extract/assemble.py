@@ -8,6 +8,7 @@ from pipeline import confidence as C
 from pipeline.extract import labels as L
 from pipeline.models import Cell, ProjectCandidate
 from pipeline.numbers import read_number, to_float
+from pipeline.textnorm import compact, fold_quotes
 from schemas import (
     CandidateValue,
     FieldSource,
@@ -18,11 +19,16 @@ from schemas import (
     Project,
     ReadWith,
     Severity,
+    Source,
 )
 from schemas.paths import FUNDS_COLUMNS, FUNDS_LINES, funds_path
 
 # Funds cells that real reports print as "-" on the sub-rows.
 _DASH_OK = {"weight", "score"}
+# Text fields with no arithmetic to check them: read twice (our lines, PyMuPDF's lines).
+_NARRATIVES = frozenset({"goal_expected", "goal_actual"})
+_NARRATIVE_ENDS = (".name", ".deviation_reason")
+_LONG_TEXT = 40  # characters: any longer text field is read twice too
 
 
 @dataclass
@@ -108,7 +114,38 @@ class _Collector:
             )
         if path in self.raw.joined or len({c.page for c in cells}) > 1:
             conf = min(conf, C.JOINED_ACROSS_PAGES)
-        return conf
+        return min(conf, self._second_reading(path, cells))
+
+    def _second_reading(self, path: str, cells: list[Cell]) -> float:
+        """A narrative whose two readings (our lines, PyMuPDF's lines) differ goes to review."""
+        ours = _text(cells)
+        narrative = path in _NARRATIVES or path.endswith(_NARRATIVE_ENDS)
+        if not (narrative or len(ours) > _LONG_TEXT) or any(c.alt_text is None for c in cells):
+            return C.CLEAN_TEXT_LAYER
+        alt = "".join(c.alt_text or "" for c in cells)
+        if compact(fold_quotes(alt)) == compact(fold_quotes(ours)):
+            return C.CLEAN_TEXT_LAYER
+        level = C.READINGS_DISAGREE
+        self.candidates.setdefault(path, []).extend(
+            [
+                CandidateValue(
+                    source=Source.text_layer,
+                    value=ours,
+                    confidence=level,
+                    note="layout lines (chosen)",
+                ),
+                CandidateValue(
+                    source=Source.text_layer, value=alt, confidence=level, note="pymupdf lines"
+                ),
+            ]
+        )
+        self._note(
+            "READ_ORDER",
+            Severity.warning,
+            path,
+            f"{path}: the text reads differently in PyMuPDF's lines; the order is in doubt",
+        )
+        return level
 
     def _read(self, path: str, cells: list[Cell] | None, required: bool) -> str | None:
         """Record the printed text, box and base confidence of a field; None if not found."""
