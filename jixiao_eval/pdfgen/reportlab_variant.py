@@ -27,6 +27,7 @@ import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fitz
 
@@ -36,6 +37,9 @@ from jixiao_eval.pdfgen.style import PAGE_H, PAGE_W
 from jixiao_eval.pdfgen.text import text_width
 from jixiao_eval.pdfgen.write import layout_pages
 from schemas.report import Indicator, Project, Report, TruthReport
+
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
 
 _BODY = "JxDroidSans"
 _PUNCT = "JxPunct"
@@ -109,25 +113,33 @@ def _two_line_title(title: str) -> str:
     return flat[:cut] + "\n" + flat[cut:]
 
 
-def _draw_string(canvas: object, item: TextItem, x: float, size: float, justified: bool) -> None:
-    """One line, glyph by glyph: bold ones doubled, a justified line's final mark in _PUNCT."""
-    from reportlab.pdfgen.canvas import Canvas
-
-    assert isinstance(canvas, Canvas)
+def _draw_string(
+    canvas: Canvas, item: TextItem, x: float, size: float, justified: bool, rise: float
+) -> None:
+    """One line, glyph by glyph in one text object: bold glyphs doubled, a justified line's
+    final mark in _PUNCT and raised by `rise` ems (negative: lowered)."""
+    text = canvas.beginText()
     y = PAGE_H - item.y
     pos = x
     last = len(item.text) - 1
     for i, ch in enumerate(item.text):
-        font = _PUNCT if justified and i == last and ch in PUNCTUATION else _BODY
-        copies = (0.0, BOLD_OFFSET) if item.bold else (0.0,)
-        for dx in copies:
-            canvas.setFont(font, size)
-            canvas.drawString(pos + dx, y, ch)
+        mark = justified and i == last and ch in PUNCTUATION
+        for dx in (0.0, BOLD_OFFSET) if item.bold else (0.0,):
+            text.setTextOrigin(pos + dx, y)
+            text.setFont(_PUNCT if mark else _BODY, size)
+            text.setRise(rise * size if mark else 0.0)
+            text.textOut(ch)
         pos += text_width(ch, size)
+    canvas.drawText(text)
 
 
-def render_reportlab(report: Report | TruthReport, seed: int = 0) -> bytes:
-    """The PDF bytes of `report` drawn by reportlab; same inputs give the same bytes."""
+def render_reportlab(report: Report | TruthReport, seed: int = 0, punct_rise: float = 0.0) -> bytes:
+    """The PDF bytes of `report` drawn by reportlab; same inputs give the same bytes.
+
+    punct_rise (ems) also moves the line-end marks' baseline, with a text rise (Ts), as
+    Word's raised/lowered character position does: -0.8 puts it most of a line low, where
+    no baseline rule can place it and only PyMuPDF's pen-position lines keep it in order.
+    """
     from reportlab.pdfgen.canvas import Canvas
 
     _register_fonts()
@@ -161,15 +173,19 @@ def render_reportlab(report: Report | TruthReport, seed: int = 0) -> bytes:
             if item.field == "title" and len(titles) > 1 and item is titles[0]:
                 size = item.size * TITLE_FIRST_SCALE
                 x = (PAGE_W - text_width(item.text, size)) / 2
-            _draw_string(canvas, dataclasses.replace(item, size=size), x, size, justified)
+            _draw_string(
+                canvas, dataclasses.replace(item, size=size), x, size, justified, punct_rise
+            )
         canvas.showPage()
     canvas.save()
     return buf.getvalue()
 
 
-def write_reportlab_pdf(report: Report | TruthReport, path: Path, seed: int = 0) -> Path:
+def write_reportlab_pdf(
+    report: Report | TruthReport, path: Path, seed: int = 0, punct_rise: float = 0.0
+) -> Path:
     """Render and write atomically (temp file in the same folder, then os.replace)."""
-    data = render_reportlab(report, seed)
+    data = render_reportlab(report, seed, punct_rise)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -191,13 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("truth", type=Path, help="TruthReport (or Report) JSON file")
     ap.add_argument("out", type=Path)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--punct-rise", type=float, default=0.0, help="line-end marks' rise, ems")
     args = ap.parse_args(argv)
     raw = args.truth.read_text(encoding="utf-8")
     try:
         report: Report | TruthReport = TruthReport.model_validate_json(raw)
     except ValueError:
         report = Report.model_validate_json(raw)
-    out = write_reportlab_pdf(report, args.out, seed=args.seed)
+    out = write_reportlab_pdf(report, args.out, seed=args.seed, punct_rise=args.punct_rise)
     print(f"{out} ({out.stat().st_size} bytes)", file=sys.stderr)
     return 0
 
