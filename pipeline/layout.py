@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from operator import attrgetter, itemgetter
 
 from pipeline.models import (
     BBox,
@@ -20,6 +21,7 @@ from pipeline.models import (
     TextLayer,
     TextLine,
 )
+from pipeline.numbers import read_number
 from pipeline.textnorm import clean, is_cjk, nfkc, suspicious_glyphs
 
 _SNAP = 1.5  # points: lines closer than this are the same line
@@ -171,8 +173,7 @@ def text_lines(chars: list[Char]) -> list[list[Char]]:
     """Characters grouped into text lines, top to bottom, by their baselines."""
     lines: list[list[Char]] = []
     ref: list[float] = []
-    for ch in sorted(chars, key=_line_y):
-        y = _line_y(ch)
+    for y, ch in sorted([(_line_y(ch), ch) for ch in chars], key=itemgetter(0)):
         if lines and abs(y - ref[-1]) < _SAME_LINE * ch.size:
             lines[-1].append(ch)
         else:
@@ -239,25 +240,31 @@ def pymupdf_text(chars: list[Char]) -> str | None:
     """
     if not chars:
         return ""
-    by_line: dict[int, list[Char]] = {}
-    for ch in chars:
-        if ch.line < 0:
-            return None
-        by_line.setdefault(ch.line, []).append(ch)
+    # Stable: glyphs keep PyMuPDF's order within its line (page.chars is already in order).
+    ordered = sorted(chars, key=attrgetter("line"))
+    if ordered[0].line < 0:
+        return None
     seen: dict[str, list[tuple[float, float]]] = {}
     parts: list[str] = []
-    for no in sorted(by_line):
-        buf: list[str] = []
-        for ch in by_line[no]:
-            if not ch.c.isspace():
-                y = ch.baseline if ch.baseline is not None else ch.y0
+    buf: list[str] = []
+    cur = ordered[0].line
+    for ch in ordered:
+        if ch.line != cur:
+            parts.append("".join(buf).strip())
+            buf, cur = [], ch.line
+        c = ch.c
+        if not c.isspace():
+            y = ch.baseline if ch.baseline is not None else ch.y0
+            near = seen.get(c)
+            if near is None:
+                seen[c] = [(ch.x0, y)]
+            else:
                 tol = 0.3 * ch.size
-                near = seen.setdefault(ch.c, [])
                 if any(abs(ch.x0 - x) < tol and abs(y - yy) < tol for x, yy in near):
                     continue
                 near.append((ch.x0, y))
-            buf.append(ch.c)
-        parts.append("".join(buf).strip())
+        buf.append(c)
+    parts.append("".join(buf).strip())
     return clean(_join_wrapped(parts))
 
 
@@ -281,7 +288,12 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     buckets: list[dict[int, list[Char]]] = [{} for _ in grids]
     free: list[Char] = []
     for ch in page.chars:
-        cx, cy = (ch.x0 + ch.x1) / 2, _line_y(ch)
+        cx = (ch.x0 + ch.x1) / 2
+        cy = (
+            (ch.y0 + ch.y1) / 2
+            if ch.baseline is None
+            else ch.baseline - _MID_ABOVE_BASELINE * ch.size
+        )
         for k, (ys, xs, ids) in enumerate(grids):
             if ys[0] <= cy <= ys[-1] and xs[0] <= cx <= xs[-1]:
                 i = min(bisect_right(ys, cy) - 1, len(ys) - 2)
@@ -319,7 +331,8 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
                     confidence=min((ch.score for ch in chars), default=1.0),
                     read_with=page.read_with,
                     readings=_readings_in(page, bbox),
-                    alt_text=pymupdf_text(chars),
+                    # a printed number is checked by arithmetic, not by a second reading
+                    alt_text=None if read_number(text).ok else pymupdf_text(chars),
                 )
             )
         cells.sort(key=lambda c: (c.row, c.col))

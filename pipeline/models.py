@@ -111,7 +111,8 @@ class Cell:
     read_with: ReadWith = ReadWith.text_layer  # the page's PageContent.read_with
     readings: list[Reading] = field(default_factory=list)  # other sources' readings of the cell
     # A second, independent reading of the text: PyMuPDF's own lines in PyMuPDF's order (see
-    # layout.pymupdf_text); None where the cell has no text layer of its own (OCR).
+    # layout.pymupdf_text); None where the cell has no text layer of its own (OCR) or holds a
+    # printed number (or a dash, or nothing), which the checker's arithmetic tests instead.
     alt_text: str | None = None
 
     @property

@@ -97,7 +97,7 @@ def read_page(page: fitz.Page) -> PageContent:
                 for ch in span["chars"]:
                     c = ch["c"]
                     x0, y0, x1, y1 = ch["bbox"]
-                    base = float(ch["origin"][1])
+                    base = ch["origin"][1]
                     chars.append(Char(c, x0, y0, x1, y1, size, bold, 1.0, line_no, base))
                     if hidden and not c.isspace():
                         invisible += 1
