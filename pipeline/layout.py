@@ -188,9 +188,16 @@ def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[s
     Inside cells, spaces touching CJK are dropped: justified lines and wraps put them there.
     Free lines (titles) keep the spaces they print.
     """
+    text, doubts, _ = _join(chars, keep_spaces)
+    return text, doubts
+
+
+def _join(chars: list[Char], keep_spaces: bool) -> tuple[str, list[str], int]:
+    """join_text, plus the number of text lines it assembled."""
     doubts: list[str] = []
     parts: list[str] = []
-    for line in text_lines(chars):
+    lines = text_lines(chars)
+    for line in lines:
         kept, conflict = dedupe_line(line)
         if conflict:
             doubts.append("overprinted different glyphs")
@@ -209,7 +216,7 @@ def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[s
     bad = suspicious_glyphs(text)
     if bad:
         doubts.append("suspicious glyphs " + "".join(bad))
-    return text, doubts
+    return text, doubts, len(lines)
 
 
 def _join_wrapped(parts: list[str]) -> str:
@@ -268,6 +275,21 @@ def pymupdf_text(chars: list[Char]) -> str | None:
     return clean(_join_wrapped(parts))
 
 
+def _second_reading(text: str, chars: list[Char], n_lines: int) -> str | None:
+    """A cell's alt_text: PyMuPDF's reading, where there is something to read twice.
+
+    A printed number is checked by arithmetic instead (None). A cell on one line in both
+    readings has no lines to assemble: its glyphs are the same (page.chars, and so each
+    cell's list, is in PyMuPDF's order, so the first and last glyph name its first and last
+    line), and its alt_text is its text.
+    """
+    if read_number(text).ok:
+        return None
+    if chars and n_lines == 1 and chars[0].line == chars[-1].line >= 0:
+        return text
+    return pymupdf_text(chars)
+
+
 def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     """The ruled tables of one page, and the text lines outside them."""
     hs = _merge_lines((s.y0, s.x0, s.x1) for s in page.segments if s.horizontal and s.x1 - s.x0 > 2)
@@ -316,7 +338,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
         cells: list[Cell] = []
         for cid, (r0, c0, r1, c1) in spans.items():
             chars = bucket.get(cid, [])
-            text, doubts = join_text(chars)
+            text, doubts, n_lines = _join(chars, keep_spaces=False)
             bbox = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
             cells.append(
                 Cell(
@@ -331,8 +353,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
                     confidence=min((ch.score for ch in chars), default=1.0),
                     read_with=page.read_with,
                     readings=_readings_in(page, bbox),
-                    # a printed number is checked by arithmetic, not by a second reading
-                    alt_text=None if read_number(text).ok else pymupdf_text(chars),
+                    alt_text=_second_reading(text, chars, n_lines),
                 )
             )
         cells.sort(key=lambda c: (c.row, c.col))
