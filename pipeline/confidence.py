@@ -43,6 +43,11 @@ DISAGREE_UNSETTLED = 0.5
 BLANK_NUMBER = 0.5
 EMPTY_NAME = 0.5
 ASSUMED_UNIT = 0.5
+# Our line assembly and PyMuPDF's own lines read a narrative (goal, indicator name, deviation
+# reason, any long text) in different orders. Narratives have no arithmetic to catch a misread,
+# and on the drawn (reportlab) seed variant every such disagreement was a misplaced 。/、,
+# so neither reading is taken on trust.
+READINGS_DISAGREE = 0.5
 # Hidden text over a page image (an OCR layer of unknown quality), unchecked.
 HIDDEN_LAYER = 0.4
 # The reader itself doubts the cell (overprinted, suspicious glyphs), or neither reading fits

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Iterable
+from operator import attrgetter, itemgetter
 
 from pipeline.models import (
     BBox,
@@ -20,6 +21,7 @@ from pipeline.models import (
     TextLayer,
     TextLine,
 )
+from pipeline.numbers import read_number
 from pipeline.textnorm import clean, is_cjk, nfkc, suspicious_glyphs
 
 _SNAP = 1.5  # points: lines closer than this are the same line
@@ -148,17 +150,35 @@ def dedupe_line(chars: list[Char]) -> tuple[list[Char], bool]:
     return out, conflict
 
 
+# Where the visual middle of a CJK glyph sits above its baseline, in ems: the point that
+# decides which cell a glyph belongs to when its baseline is known.
+_MID_ABOVE_BASELINE = 0.35
+# Two glyphs are on one text line when their line positions differ by less than this (ems).
+_SAME_LINE = 0.45
+
+
+def _line_y(ch: Char) -> float:
+    """Where a glyph sits vertically: its baseline's visual middle, else its box centre (OCR).
+
+    Box centres are not reliable for text layers: the box comes from the font's declared
+    ascent and descent, and the fallback fonts producers use for CJK punctuation declare
+    boxes that sit low or high (a line-end 。 whose box reaches into the next line).
+    """
+    if ch.baseline is not None:
+        return ch.baseline - _MID_ABOVE_BASELINE * ch.size
+    return (ch.y0 + ch.y1) / 2
+
+
 def text_lines(chars: list[Char]) -> list[list[Char]]:
-    """Characters grouped into text lines, top to bottom."""
+    """Characters grouped into text lines, top to bottom, by their baselines."""
     lines: list[list[Char]] = []
-    centers: list[float] = []
-    for ch in sorted(chars, key=lambda c: (c.y0 + c.y1) / 2):
-        cy = (ch.y0 + ch.y1) / 2
-        if lines and abs(cy - centers[-1]) < 0.45 * ch.size:
+    ref: list[float] = []
+    for y, ch in sorted([(_line_y(ch), ch) for ch in chars], key=itemgetter(0)):
+        if lines and abs(y - ref[-1]) < _SAME_LINE * ch.size:
             lines[-1].append(ch)
         else:
             lines.append([ch])
-            centers.append(cy)
+            ref.append(y)
     return lines
 
 
@@ -168,9 +188,16 @@ def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[s
     Inside cells, spaces touching CJK are dropped: justified lines and wraps put them there.
     Free lines (titles) keep the spaces they print.
     """
+    text, doubts, _ = _join(chars, keep_spaces)
+    return text, doubts
+
+
+def _join(chars: list[Char], keep_spaces: bool) -> tuple[str, list[str], int]:
+    """join_text, plus the number of text lines it assembled."""
     doubts: list[str] = []
     parts: list[str] = []
-    for line in text_lines(chars):
+    lines = text_lines(chars)
+    for line in lines:
         kept, conflict = dedupe_line(line)
         if conflict:
             doubts.append("overprinted different glyphs")
@@ -184,7 +211,16 @@ def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[s
             buf.append(ch.c)
             prev = ch
         parts.append("".join(buf).strip())
-    # Wrapped lines join without a space; a space survives only between two Latin words.
+    text = _join_wrapped(parts)
+    text = " ".join(nfkc(text).split()) if keep_spaces else clean(text)
+    bad = suspicious_glyphs(text)
+    if bad:
+        doubts.append("suspicious glyphs " + "".join(bad))
+    return text, doubts, len(lines)
+
+
+def _join_wrapped(parts: list[str]) -> str:
+    """Wrapped lines joined without a space; a space survives only between two Latin words."""
     text = ""
     for part in parts:
         if (
@@ -197,11 +233,61 @@ def join_text(chars: list[Char], keep_spaces: bool = False) -> tuple[str, list[s
         ):
             text += " "
         text += part
-    text = " ".join(nfkc(text).split()) if keep_spaces else clean(text)
-    bad = suspicious_glyphs(text)
-    if bad:
-        doubts.append("suspicious glyphs " + "".join(bad))
-    return text, doubts
+    return text
+
+
+def pymupdf_text(chars: list[Char]) -> str | None:
+    """A second, independent reading of a cell: PyMuPDF's own lines, in PyMuPDF's order.
+
+    PyMuPDF builds its lines from the pen position in the content stream, not from where
+    boxes sit, so it goes wrong in other places than text_lines does; where the two
+    readings differ, the order of the text is in doubt. Fake-bold copies (the same glyph a
+    fraction of a point away, in the same line or a repeated one) are dropped. None when a
+    glyph has no PyMuPDF line (OCR).
+    """
+    if not chars:
+        return ""
+    # Stable: glyphs keep PyMuPDF's order within its line (page.chars is already in order).
+    ordered = sorted(chars, key=attrgetter("line"))
+    if ordered[0].line < 0:
+        return None
+    seen: dict[str, list[tuple[float, float]]] = {}
+    parts: list[str] = []
+    buf: list[str] = []
+    cur = ordered[0].line
+    for ch in ordered:
+        if ch.line != cur:
+            parts.append("".join(buf).strip())
+            buf, cur = [], ch.line
+        c = ch.c
+        if not c.isspace():
+            y = ch.baseline if ch.baseline is not None else ch.y0
+            near = seen.get(c)
+            if near is None:
+                seen[c] = [(ch.x0, y)]
+            else:
+                tol = 0.3 * ch.size
+                if any(abs(ch.x0 - x) < tol and abs(y - yy) < tol for x, yy in near):
+                    continue
+                near.append((ch.x0, y))
+        buf.append(c)
+    parts.append("".join(buf).strip())
+    return clean(_join_wrapped(parts))
+
+
+def _second_reading(text: str, chars: list[Char], n_lines: int) -> str | None:
+    """A cell's alt_text: PyMuPDF's reading, where there is something to read twice.
+
+    A printed number is checked by arithmetic instead (None). A cell on one line in both
+    readings has no lines to assemble: its glyphs are the same (page.chars, and so each
+    cell's list, is in PyMuPDF's order, so the first and last glyph name its first and last
+    line), and its alt_text is its text.
+    """
+    if read_number(text).ok:
+        return None
+    if chars and n_lines == 1 and chars[0].line == chars[-1].line >= 0:
+        return text
+    return pymupdf_text(chars)
 
 
 def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
@@ -224,7 +310,12 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     buckets: list[dict[int, list[Char]]] = [{} for _ in grids]
     free: list[Char] = []
     for ch in page.chars:
-        cx, cy = (ch.x0 + ch.x1) / 2, (ch.y0 + ch.y1) / 2
+        cx = (ch.x0 + ch.x1) / 2
+        cy = (
+            (ch.y0 + ch.y1) / 2
+            if ch.baseline is None
+            else ch.baseline - _MID_ABOVE_BASELINE * ch.size
+        )
         for k, (ys, xs, ids) in enumerate(grids):
             if ys[0] <= cy <= ys[-1] and xs[0] <= cx <= xs[-1]:
                 i = min(bisect_right(ys, cy) - 1, len(ys) - 2)
@@ -247,7 +338,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
         cells: list[Cell] = []
         for cid, (r0, c0, r1, c1) in spans.items():
             chars = bucket.get(cid, [])
-            text, doubts = join_text(chars)
+            text, doubts, n_lines = _join(chars, keep_spaces=False)
             bbox = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
             cells.append(
                 Cell(
@@ -262,6 +353,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
                     confidence=min((ch.score for ch in chars), default=1.0),
                     read_with=page.read_with,
                     readings=_readings_in(page, bbox),
+                    alt_text=_second_reading(text, chars, n_lines),
                 )
             )
         cells.sort(key=lambda c: (c.row, c.col))
@@ -326,5 +418,5 @@ def build_layout(pages: Iterable[PageContent]) -> DocumentLayout:
     return DocumentLayout(pages=n, tables=tables, lines=lines, text_layers=layers)
 
 
-__all__ = ["build_layout", "join_text", "page_tables"]
+__all__ = ["build_layout", "join_text", "page_tables", "pymupdf_text", "text_lines"]
 _ = Segment  # re-exported type used in signatures of callers

@@ -46,6 +46,13 @@ class Char:
     # How sure the reader is of this glyph: 1.0 for a digital text layer, the arbitrated
     # confidence of its cell when it came from OCR or from a hidden layer checked by OCR.
     score: float = 1.0
+    # PyMuPDF's own line this glyph sits in (one number per block/line of the page, in
+    # PyMuPDF's order); -1 where no text layer grouped it (OCR).
+    line: int = -1
+    # y of the glyph's origin: the baseline it was drawn on. Boxes come from font metrics and
+    # CJK punctuation boxes sit low or high in some fonts; the baseline does not move. None
+    # where unknown (OCR).
+    baseline: float | None = None
 
 
 @dataclass(slots=True, frozen=True)
@@ -103,6 +110,10 @@ class Cell:
     confidence: float = 1.0  # lowest Char.score of its text (1.0 for a digital layer)
     read_with: ReadWith = ReadWith.text_layer  # the page's PageContent.read_with
     readings: list[Reading] = field(default_factory=list)  # other sources' readings of the cell
+    # A second, independent reading of the text: PyMuPDF's own lines in PyMuPDF's order (see
+    # layout.pymupdf_text); None where the cell has no text layer of its own (OCR) or holds a
+    # printed number (or a dash, or nothing), which the checker's arithmetic tests instead.
+    alt_text: str | None = None
 
     @property
     def xc(self) -> float:

@@ -163,10 +163,12 @@ def read_page(page: fitz.Page) -> PageContent:
     invisible = 0
     check_page_budget(page)
     raw = page.get_text("rawdict", flags=_TEXT_FLAGS)
+    line_no = -1
     for block in raw["blocks"]:
         if block.get("type", 0) != 0:
             continue
         for line in block["lines"]:
+            line_no += 1  # PyMuPDF's own line identity, kept for the second reading of cells
             for span in line["spans"]:
                 size = float(span["size"])
                 bold = bool(span["flags"] & 16) or "bold" in span["font"].lower()
@@ -174,7 +176,8 @@ def read_page(page: fitz.Page) -> PageContent:
                 for ch in span["chars"]:
                     c = ch["c"]
                     x0, y0, x1, y1 = ch["bbox"]
-                    chars.append(Char(c, x0, y0, x1, y1, size, bold))
+                    base = ch["origin"][1]
+                    chars.append(Char(c, x0, y0, x1, y1, size, bold, 1.0, line_no, base))
                     if hidden and not c.isspace():
                         invisible += 1
     check_glyph_count(page, len(chars))

@@ -7,6 +7,7 @@ from pipeline.extract import labels as L
 from pipeline.extract.raw import RawProject
 from pipeline.models import Cell, ProjectCandidate
 from pipeline.numbers import read_number, to_float
+from pipeline.textnorm import compact, fold_quotes
 from schemas import (
     CandidateValue,
     FieldSource,
@@ -17,6 +18,7 @@ from schemas import (
     Project,
     ReadWith,
     Severity,
+    Source,
 )
 from schemas.paths import FUNDS_COLUMNS, FUNDS_LINES, funds_path
 
@@ -24,6 +26,10 @@ from schemas.paths import FUNDS_COLUMNS, FUNDS_LINES, funds_path
 _DASH_OK = {"weight", "score"}
 # Cells of the total row that must hold a number.
 _TOTAL_NEEDS = {"annual_budget", "executed", "execution_rate"}
+# Text fields with no arithmetic to check them: read twice (our lines, PyMuPDF's lines).
+_NARRATIVES = frozenset({"goal_expected", "goal_actual"})
+_NARRATIVE_ENDS = (".name", ".deviation_reason")
+_LONG_TEXT = 40  # characters: any longer text field is read twice too
 
 
 def _text(cells: list[Cell]) -> str:
@@ -82,7 +88,38 @@ class _Collector:
             )
         if path in self.raw.joined or len({c.page for c in cells}) > 1:
             conf = min(conf, C.JOINED_ACROSS_PAGES)
-        return conf
+        return min(conf, self._second_reading(path, cells))
+
+    def _second_reading(self, path: str, cells: list[Cell]) -> float:
+        """A narrative whose two readings (our lines, PyMuPDF's lines) differ goes to review."""
+        ours = _text(cells)
+        narrative = path in _NARRATIVES or path.endswith(_NARRATIVE_ENDS)
+        if not (narrative or len(ours) > _LONG_TEXT) or any(c.alt_text is None for c in cells):
+            return C.CLEAN_TEXT_LAYER
+        alt = "".join(c.alt_text or "" for c in cells)
+        if compact(fold_quotes(alt)) == compact(fold_quotes(ours)):
+            return C.CLEAN_TEXT_LAYER
+        level = C.READINGS_DISAGREE
+        self.candidates.setdefault(path, []).extend(
+            [
+                CandidateValue(
+                    source=Source.text_layer,
+                    value=ours,
+                    confidence=level,
+                    note="layout lines (chosen)",
+                ),
+                CandidateValue(
+                    source=Source.text_layer, value=alt, confidence=level, note="pymupdf lines"
+                ),
+            ]
+        )
+        self._note(
+            "READ_ORDER",
+            Severity.warning,
+            path,
+            f"{path}: the text reads differently in PyMuPDF's lines; the order is in doubt",
+        )
+        return level
 
     def _read(self, path: str, cells: list[Cell] | None, required: bool) -> str | None:
         """Record the printed text, box and base confidence of a field; None if not found."""
