@@ -19,6 +19,10 @@ setup() {
   # The real-model LLM test needs llama.cpp built from source (minutes): only when asked for.
   extras=dev
   if [ -n "${JIXIAO_REQUIRE_REAL_LLM:-}" ]; then extras=dev,llmtest; fi
+  # llama.cpp's native build uses every instruction the CPU reports; its AMX/AVX-512 kernels
+  # crash (SIGSEGV) on machines whose kernel does not grant AMX state, as this one. A portable
+  # build is fast enough for the 270M test model.
+  export CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}"
   # Re-install when pyproject.toml changed since the last install.
   stamp="$VENV/.jixiao-installed-$extras"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then

@@ -25,7 +25,9 @@ cmd=${1:-help}
 shift || true
 case "$cmd" in
   install)
-    "$VENV/bin/python" -m pip install -e ".[llmtest]"
+    # portable llama.cpp build: see scripts/dev.sh (AMX/AVX-512 kernels crash on some kernels)
+    CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF}" \
+      "$VENV/bin/python" -m pip install -e ".[llmtest]"
     ;;
   path)
     model_path
