@@ -18,6 +18,7 @@ from pipeline.render import open_pdf, read_pages
 from pipeline.run import process_file
 from pipeline.textnorm import compact, fold_quotes
 from schemas import DocumentResult, Source, Status, TruthReport
+from schemas.paths import NOT_READ
 
 _INDICATOR_TEXT = ("name", "deviation_reason")
 
@@ -41,7 +42,11 @@ def _value(doc: DocumentResult, i: int, path: str) -> str:
 
 
 def _wrong_fields(doc: DocumentResult, truth: TruthReport, i: int) -> list[str]:
-    keep = set(type(truth.projects[i]).model_fields) - {"source_inconsistent", "truth_notes"}
+    keep = set(type(truth.projects[i]).model_fields) - {
+        "source_inconsistent",
+        "truth_notes",
+        *NOT_READ,
+    }
     got = doc.projects[i].model_dump(include=keep)
     want = truth.projects[i].model_dump(include=keep)
     return [k for k in sorted(keep) if got[k] != want[k]]
