@@ -227,7 +227,6 @@ class Reader:
     def _indicator_row(self, row: Row) -> None:
         assert self.cur is not None
         if self.repeated_head:
-            self.repeated_head = False
             row = Row(row.cells, row.page, True, row.layer)
         got: dict[str, tuple[Cell, bool]] = {}
         for key, x in self.ind_x.items():
@@ -247,7 +246,11 @@ class Reader:
                 return
         if placeholder:
             self.cur.placeholder_rows += 1
+            # a group label may start on it: the rows below it still belong to that group
+            for key in ("level1", "level2"):
+                self._level(key, got.get(key), row.continues_table, None)
             return
+        self.repeated_head = False  # the table continues from here on this page
         index = len(self.cur.indicators)
         ind: dict[str, list[Cell]] = {}
         for key in INDICATOR_COLUMNS:
@@ -267,12 +270,18 @@ class Reader:
         name = got.get("name")
         text = name[0].text if name is not None and name[1] else ""
         if not text:
-            # nothing of its own but text elsewhere (a tall row's rest after a page break)
-            return not any(c.text for c, start in got.values() if start)
+            # no name: a row's rest after a page break has text of its own besides the merged
+            # 一级/二级 cells; an empty group (经济效益指标 with no row) has none
+            return not any(
+                c.text for k, (c, start) in got.items() if start and k not in ("level1", "level2")
+            )
         return L.is_placeholder(text)
 
-    def _level(self, key: str, hit: tuple[Cell, bool] | None, page_break: bool, index: int) -> None:
-        """Track merged 一级/二级 cells; a merged cell split by a page break stays one group."""
+    def _level(
+        self, key: str, hit: tuple[Cell, bool] | None, page_break: bool, index: int | None
+    ) -> None:
+        """Track merged 一级/二级 cells; a merged cell split by a page break stays one group.
+        index None: a placeholder row, which belongs to no indicator."""
         assert self.cur is not None
         groups = self.cur.level_rows[key]
         last = groups[-1] if groups else None
@@ -284,11 +293,11 @@ class Reader:
             # an empty continuation cell joins too: the rows below it are still inside it
             if hit is not None and not any(c is hit[0] for c in last[0]):
                 last[0].append(hit[0])
-            if not last[1] or last[1][-1] != index:
+            if index is not None and (not last[1] or last[1][-1] != index):
                 last[1].append(index)
             return
         if hit is not None:
-            groups.append(([hit[0]], [index]))
+            groups.append(([hit[0]], [] if index is None else [index]))
 
     def _merge_split_row(
         self, prev: dict[str, list[Cell]], got: dict[str, tuple[Cell, bool]]
