@@ -88,8 +88,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from schemas import DocumentResult
 
         assert isinstance(res, DocumentResult)
+        failed += res.status.value == "failed"  # a partial document's errors are not a failure
         for err in res.errors:
-            failed += 1
             if bar.tty and bar.enabled:
                 sys.stderr.write("\n")
             print(f"error: {err.message}", file=sys.stderr)
@@ -106,7 +106,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from pipeline.llm.document import summary_line
 
         print(summary_line(results))
-    return 1 if failed or unmatched else 0
+    from pipeline.exit_codes import run_exit_code
+
+    return run_exit_code(results, unmatched)
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
@@ -75,7 +75,9 @@ def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.
             # MuPDF failing halfway through a page tree or content stream is a damaged file,
             # not a bug of ours: one line naming the file, never "internal error"
             if is_mupdf_error(exc):
-                raise InputFileError(name, "damaged", damaged_message(exc, "MuPDF stopped")) from exc
+                raise InputFileError(
+                    name, "damaged", damaged_message(exc, "MuPDF stopped")
+                ) from exc
             raise
     finally:
         doc.close()
@@ -113,6 +115,8 @@ def is_mupdf_error(exc: BaseException) -> bool:
 
 def damaged_message(exc: BaseException, what: str) -> str:
     """'damaged PDF: <what> (<MuPDF's words>)', one line."""
+    if isinstance(exc, fitz.FileDataError) and exc.__cause__ is not None:
+        exc = exc.__cause__  # PyMuPDF's wrapper only repeats the path; MuPDF says why
     words = _MUPDF_CODE.sub("", str(exc).strip().splitlines()[0] if str(exc).strip() else "")
     words = words.removeprefix("FzErrorFormat: ").strip() or type(exc).__name__
     return f"damaged PDF: {what} ({words[:160]})"

@@ -9,6 +9,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from pipeline import __version__
+from pipeline.completeness import check_complete
 from pipeline.errors import InputFileError
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
@@ -76,7 +77,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
             reconcile_project(c, o, independent=independent)
             for c, o in zip(extraction.candidates, outcomes, strict=True)
         ]
-        return DocumentResult(
+        result = DocumentResult(
             source=source,
             sha256=sha,
             source_path=str(path.resolve()),
@@ -90,6 +91,7 @@ def process_file(path: Path, options: RunOptions | None = None) -> DocumentResul
             tool_version=__version__,
             seconds=round(time.perf_counter() - t0, 4),
         )
+        return check_complete(result, layout)  # lost projects, damaged pages -> partial
     except InputFileError as exc:
         err = InputError(source=str(path), kind=exc.kind, message=f"{path}: {exc.reason}")
     except Exception as exc:  # one bad file must never stop a batch; the error is reported
