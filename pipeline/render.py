@@ -63,22 +63,22 @@ def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.
             raise InputFileError(
                 name, "encrypted", "encrypted PDF: a password is needed to open it"
             )
-        if doc.page_count == 0:
+        pages = doc.page_count
+        if pages == 0:
             raise InputFileError(name, "empty", "PDF has no pages")
-        if doc.page_count > opts.max_pages:
+        if pages > opts.max_pages:
             raise InputFileError(
-                name, "too_large", f"{doc.page_count} pages, over the {opts.max_pages}-page limit"
+                name, "too_large", f"{pages} pages, over the {opts.max_pages}-page limit"
             )
-        try:
-            yield doc
-        except Exception as exc:
-            # MuPDF failing halfway through a page tree or content stream is a damaged file,
-            # not a bug of ours: one line naming the file, never "internal error"
-            if is_mupdf_error(exc):
-                raise InputFileError(
-                    name, "damaged", damaged_message(exc, "MuPDF stopped")
-                ) from exc
-            raise
+        yield doc
+    except InputFileError:
+        raise
+    except Exception as exc:
+        # MuPDF failing halfway through a page tree or content stream is a damaged file,
+        # not a bug of ours: one line naming the file, never "internal error"
+        if is_mupdf_error(exc):
+            raise InputFileError(name, "damaged", damaged_message(exc, "MuPDF stopped")) from exc
+        raise
     finally:
         doc.close()
 
