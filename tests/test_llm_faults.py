@@ -192,3 +192,41 @@ def test_requests_sent_counts_retries(two: Path, tmp_path: Path, seed_truth: Tru
         res = process_file(two, RunOptions(llm=_settings(llm.base_url, tmp_path)))
     assert res.llm is not None and res.llm.transient_retries == 2
     assert res.llm.requests_sent == llm.count == 4
+
+
+def _garbage(p: Project) -> Project:
+    d = p.model_dump()
+    d["goal_expected"] = d["goal_actual"] = "x"
+    d["total_score"] = 0
+    d["funds"]["total"]["executed"] = 0
+    for ind in d["indicators"]:
+        ind["name"] = ind["actual"] = "x"
+        ind["score"] = 0
+    return Project.model_validate(d)
+
+
+@pytest.mark.parametrize("variant", ["digital", "scan"])
+def test_garbage_answers_never_become_the_shown_value(
+    tmp_path: Path, seed_truth: TruthReport, variant: str
+) -> None:
+    from schemas.paths import field_values
+
+    [truth] = _truth_projects(seed_truth)[:1]
+    report = TruthReport.model_validate(
+        {"title": seed_truth.title, "year": seed_truth.year, "projects": [truth.model_dump()]}
+    )
+    pdf = write_report_pdf(report, variant, tmp_path / f"one_{variant}.pdf", seed=3)
+    alone = process_file(pdf)
+    with ScriptedLLM(answer_by_name([_garbage(truth)])) as llm:
+        settings = _settings(llm.base_url, tmp_path, cache=False, max_repair_rounds=0)
+        res = process_file(pdf, RunOptions(llm=settings))
+        assert llm.count > 0
+    [lay], [got] = alone.projects, res.projects
+    want, lay_v, got_v = field_values(truth), field_values(lay), field_values(got)
+    shown = [k for k, v in got_v.items() if v in ("x", 0) and want.get(k) not in ("x", 0)]
+    assert shown == [], shown
+    right = sum(got_v.get(k) == v for k, v in want.items())
+    assert right >= sum(lay_v.get(k) == v for k, v in want.items())  # the LLM costs no accuracy
+    assert got.status.value == "needs_review"  # the disagreement is still for a person
+    kept = got.candidates.get("goal_expected", [])
+    assert any(c.source.value == "llm" and c.value == "x" for c in kept)  # shown to the reviewer
