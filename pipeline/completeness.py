@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from pydantic import ValidationError
+
 from pipeline import confidence as C
 from pipeline.health import is_damaged
 from pipeline.models import DocumentLayout, TextLine
@@ -182,4 +184,19 @@ def guard_damaged(project: ProjectResult, damaged: list[int]) -> ProjectResult:
         field_confidence=confidence,
         candidates={k: [c.model_dump(mode="json") for c in v] for k, v in candidates.items()},
     )
-    return ProjectResult.model_validate(data)
+    try:
+        return ProjectResult.model_validate(data)
+    except ValidationError as exc:
+        # a field with no empty value (amount_unit is 万元 or 元): its reading stays shown,
+        # at confidence 0, so the project is still held for review
+        for path in {_path(e["loc"]) for e in exc.errors()} & set(withheld):
+            set_value(data, path, value_at(project, path))
+        return ProjectResult.model_validate(data)
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    """A pydantic error location as a field path: ('indicators', 3, 'name') -> indicators[3].name."""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out

@@ -206,13 +206,25 @@ def test_typed_correction_is_stored_before_the_answer(ws: Workspace, run: Review
     key = _form_key(client.get("/p/shegong/0").get_data(as_text=True))
     bad = client.post(
         "/p/shegong/0/decide",
-        data={"_key": key, "field": MISREAD_FIELD, "action": "typed", "value": "一八四"},
+        data={
+            "_key": key,
+            "field": MISREAD_FIELD,
+            "action": "typed",
+            "value": "一八四",
+            "seen": json.dumps(run.misread_wrong),
+        },
     )
     assert bad.status_code == 303 and "error=" in bad.headers["Location"]
     assert ws.store.events() == []
     ok = client.post(
         "/p/shegong/0/decide",
-        data={"_key": key, "field": MISREAD_FIELD, "action": "typed", "value": "184.25"},
+        data={
+            "_key": key,
+            "field": MISREAD_FIELD,
+            "action": "typed",
+            "value": "184.25",
+            "seen": json.dumps(run.misread_wrong),
+        },
     )
     assert ok.status_code == 303
     (ev,) = ws.store.events("shegong", 0)

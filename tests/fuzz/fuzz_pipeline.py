@@ -40,7 +40,9 @@ def seeds(work: Path) -> list[Path]:
     from schemas import TruthReport
 
     truth = TruthReport.model_validate_json((ROOT / "eval/seed_2024.truth.json").read_text("utf-8"))
-    out = [write_report_pdf(truth, v, work / f"seed_{v}.pdf", seed=7) for v in ("digital", "fakebold")]
+    out = [
+        write_report_pdf(truth, v, work / f"seed_{v}.pdf", seed=7) for v in ("digital", "fakebold")
+    ]
     doc = fitz.open(out[0])
     doc.select([0, 1])
     small = work / "seed_2pages.pdf"
@@ -198,7 +200,9 @@ def campaign(minutes: float, out: Path, seed: int) -> dict[str, Any]:
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(st.integers(0, len(corpus) - 1), st.lists(op, min_size=1, max_size=4), st.integers(0, 19))
+    @given(
+        st.integers(0, len(corpus) - 1), st.lists(op, min_size=1, max_size=4), st.integers(0, 19)
+    )
     def one(which: int, ops: list[tuple[str, int, int, bytes]], ocr_roll: int) -> None:
         nonlocal proc, inbox, outbox
         if time.monotonic() > deadline:
@@ -208,7 +212,7 @@ def campaign(minutes: float, out: Path, seed: int) -> dict[str, Any]:
         t0 = time.monotonic()
         while True:
             try:
-                status, kinds, msgs, rss = outbox.get(timeout=5)
+                _status, kinds, msgs, rss = outbox.get(timeout=5)
                 break
             except Exception:
                 if not proc.is_alive():
