@@ -115,8 +115,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     try:
         report = run_batch(paths, out, options=options, progress=bar, runner=runner)
     except OutputError as exc:
+        from pipeline.exit_codes import OUTPUT_ERROR
+
         print(f"jixiao run: {exc}", file=sys.stderr)
-        return 3
+        return OUTPUT_ERROR
     need = report.projects - report.accepted
     print(
         f"{report.results} file(s), {report.projects} project(s): {report.accepted} accepted, "
@@ -136,7 +138,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from pipeline.llm.document import summary_line
 
         print(summary_line([r for r in done_results(report) if r.llm is not None]))
-    return 1 if report.failed_files or unmatched else 0
+    from pipeline.exit_codes import run_exit_code
+
+    return run_exit_code(done_results(report), unmatched)
 
 
 def signal_name(signum: int) -> str:

@@ -24,14 +24,30 @@ def doubled_share(content: PageContent) -> float:
     return 1.0 - kept / len(chars)
 
 
+DAMAGE_PREFIX = "damaged page: MuPDF reported "
+
+
+def damage_problems(content: PageContent) -> list[str]:
+    """The page-health problem for MuPDF's warnings on the page: part of it may not have been read."""
+    if not content.warnings:
+        return []
+    return [DAMAGE_PREFIX + "; ".join(content.warnings[:4])]
+
+
+def is_damaged(problems: list[str]) -> bool:
+    """True when a page's health problems include MuPDF damage."""
+    return any(p.startswith(DAMAGE_PREFIX) for p in problems)
+
+
 def diagnose(content: PageContent, tables: list[Table]) -> tuple[Verdict, list[str]]:
     """Verdict (ok | suspect | unusable) on a page's own text layer, and the problems seen."""
+    damage = damage_problems(content)
     if content.text_layer is TextLayer.none:
         if content.image_coverage > 0.3:
-            return Verdict.unusable, ["no text layer (scanned page)"]
-        return Verdict.ok, []
-    problems: list[str] = []
-    verdict: Verdict = Verdict.ok
+            return Verdict.unusable, ["no text layer (scanned page)", *damage]
+        return (Verdict.suspect if damage else Verdict.ok), damage
+    problems: list[str] = list(damage)
+    verdict: Verdict = Verdict.suspect if damage else Verdict.ok
     if content.text_layer is TextLayer.invisible:
         verdict = Verdict.suspect
         problems.append("hidden text over a page image (an OCR layer of unknown quality)")

@@ -93,6 +93,7 @@ class PageContent:
     image_coverage: float = 0.0  # share of the page area covered by images
     read_with: ReadWith = ReadWith.text_layer  # pipeline/read.py decides
     readings: list[Reading] = field(default_factory=list)  # per-cell readings where sources differ
+    warnings: list[str] = field(default_factory=list)  # MuPDF's complaints while parsing the page
 
 
 @dataclass(slots=True)

@@ -341,6 +341,16 @@ def _check_operator(
     return False
 
 
+def _printed_space(text: str, i: int) -> bool:
+    """Whether a space the recogniser read is one these reports print: only between two Latin
+    letters ('PM a'). Their digital pages print '≥95.00(%)' and '产出指标' without spaces, so a
+    space OCR puts after an operator, between CJK characters or at either end is not kept."""
+    if i == 0 or i == len(text) - 1:
+        return False
+    before, after = text[i - 1], text[i + 1]
+    return before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
+
+
 def _read_bands(
     img: PageImage, ink: np.ndarray, bands: list[_Band], line_h: int, threads: int
 ) -> list[tuple[_Band, OcrLine]]:
@@ -356,7 +366,9 @@ def _read_bands(
             continue
         (_, left), rec = next(recognized)
         keep = [
-            i for i, c in enumerate(rec.text) if not (c.isspace() and i in (0, len(rec.text) - 1))
+            i
+            for i, c in enumerate(rec.text)
+            if not (c.isspace() and not _printed_space(rec.text, i))
         ]
         text = "".join(rec.text[i] for i in keep)
         if not text.strip():

@@ -121,7 +121,15 @@ class LLMSettings(_Options):
     max_output_tokens: int = Field(default=8192, ge=1, description="Completion tokens per request.")
     temperature: float = Field(default=0.0, ge=0.0, description="Sampling temperature.")
     concurrency: int = Field(default=4, ge=1, description="Requests in flight per document.")
-    timeout: float = Field(default=120.0, gt=0, description="Seconds per HTTP request.")
+    timeout: float = Field(
+        default=120.0, gt=0, description="Seconds to wait for an answer (read timeout)."
+    )
+    connect_timeout: float = Field(
+        default=5.0,
+        gt=0,
+        description="Seconds to open a connection: short, so an unreachable endpoint is found at "
+        "once; also the time the preflight request waits for any answer.",
+    )
     retry_attempts: int = Field(
         default=5, ge=1, description="Tries per request on 429/5xx/timeouts."
     )

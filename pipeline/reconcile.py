@@ -69,6 +69,55 @@ def same_value(path: str, a: Value, b: Value) -> bool:
     return clean(str(a or "")) == clean(str(b or ""))
 
 
+# What a model writes when it has nothing to say: never a shown value (kept as a candidate).
+_PLACEHOLDERS = frozenset(
+    {
+        "x",
+        "xx",
+        "xxx",
+        "?",
+        "??",
+        "...",
+        "…",
+        "-",
+        "--",
+        "/",
+        "n/a",
+        "na",
+        "null",
+        "none",
+        "todo",
+        "tbd",
+        "无",
+        "略",
+        "同上",
+        "待定",
+    }
+)
+
+
+def placeholder(path: str, value: Value) -> bool:
+    """A text answer that is a placeholder on its face ('x', '...', 'N/A')."""
+    if is_numeric(path) or not isinstance(value, str):
+        return False
+    return clean(value).lower() in _PLACEHOLDERS
+
+
+def implausible(path: str, llm_value: Value, layout_value: Value) -> bool:
+    """An LLM answer that must not replace the layout reader's reading: a placeholder where the
+    page has text, or a bare 0 where the reader read another number."""
+    if is_numeric(path):
+        return (
+            llm_value is not None
+            and layout_value is not None
+            and cents(llm_value) == 0
+            and cents(layout_value) != 0
+        )
+    if not placeholder(path, llm_value):
+        return False
+    return len(clean(str(layout_value or ""))) > len(clean(str(llm_value)))
+
+
 def _errors_on(project: Project, path: str) -> list[Finding]:
     return [f for f in check_project(project) if f.severity is Severity.error and path in f.fields]
 
@@ -90,6 +139,9 @@ def _settle_by_checker(
     overruled: that would "correct" the source."""
     why: dict[str, str] = {}
     for p in weak:
+        if implausible(p, llm_values[p], lay_values[p]):
+            why[p] = "the LLM's answer is implausible"
+            continue
         trial = dict(chosen)
         trial[p] = lay_values[p]
         fails_lay = bool(_errors_on(project_from_values(trial), p))
@@ -141,7 +193,10 @@ def _compare(
             cmp.conf[p] = max(lc, C.LLM_AGREES) if independent else lc
             continue
         if in_llm and not lay_read(p):
-            cmp.chosen[p], cmp.source[p], cmp.conf[p] = mv, LLM, min(mc, C.LLM_ONLY)
+            if placeholder(p, mv):  # nothing read is better than garbage shown as the value
+                cmp.chosen[p], cmp.source[p], cmp.conf[p] = (lv if in_lay else ""), LAYOUT, 0.0
+            else:
+                cmp.chosen[p], cmp.source[p], cmp.conf[p] = mv, LLM, min(mc, C.LLM_ONLY)
             cmp.llm_only.append(p)
         elif not in_llm:
             cmp.chosen[p], cmp.source[p] = lv, LAYOUT
@@ -150,7 +205,8 @@ def _compare(
             cmp.chosen[p], cmp.source[p], cmp.conf[p] = lv, LAYOUT, C.DISAGREE_LAYER_KEPT
         else:
             cmp.weak.append(p)
-            cmp.chosen[p], cmp.source[p] = (mv, LLM) if mc > lc else (lv, LAYOUT)
+            llm_wins = mc > lc and not implausible(p, mv, lv)
+            cmp.chosen[p], cmp.source[p] = (mv, LLM) if llm_wins else (lv, LAYOUT)
             cmp.conf[p] = C.DISAGREE_UNSETTLED
         cmp.candidates[p] = [
             CandidateValue(source=LAYOUT, value=lv if in_lay else None, confidence=round(lc, 3)),

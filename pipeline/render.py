@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -51,32 +52,35 @@ def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.
         raise InputFileError(
             name, "too_large", f"file is {_size(size)}, over the {_size(opts.max_bytes)} limit"
         )
-    with path.open("rb") as fh:
-        head = fh.read(1024)
-        fh.seek(max(0, size - 4096))
-        tail = fh.read()
-    if b"%PDF-" not in head:
-        raise InputFileError(name, "not_pdf", "not a PDF (no %PDF- header)")
-    if b"%%EOF" not in tail:
-        raise InputFileError(
-            name, "truncated", "truncated PDF (no %%EOF end marker): download it again"
-        )
+    problem = header_trailer_problem(path)
+    if problem is not None:
+        kind, reason = problem
+        raise InputFileError(name, kind, reason)
     try:
         doc = fitz.open(path)
     except Exception as exc:  # MuPDF raises its own types; all mean "unreadable"
-        raise InputFileError(name, "corrupt", f"unreadable PDF ({exc})") from exc
+        raise InputFileError(name, "damaged", damaged_message(exc, "MuPDF cannot open it")) from exc
     try:
         if doc.needs_pass:
             raise InputFileError(
                 name, "encrypted", "encrypted PDF: a password is needed to open it"
             )
-        if doc.page_count == 0:
+        pages = doc.page_count
+        if pages == 0:
             raise InputFileError(name, "empty", "PDF has no pages")
-        if doc.page_count > opts.max_pages:
+        if pages > opts.max_pages:
             raise InputFileError(
-                name, "too_large", f"{doc.page_count} pages, over the {opts.max_pages}-page limit"
+                name, "too_large", f"{pages} pages, over the {opts.max_pages}-page limit"
             )
         yield doc
+    except InputFileError:
+        raise
+    except Exception as exc:
+        # MuPDF failing halfway through a page tree or content stream is a damaged file,
+        # not a bug of ours: one line naming the file, never "internal error"
+        if is_mupdf_error(exc):
+            raise InputFileError(name, "damaged", damaged_message(exc, "MuPDF stopped")) from exc
+        raise
     finally:
         doc.close()
 
@@ -157,11 +161,52 @@ def check_glyph_count(page: fitz.Page, n: int) -> None:
         raise _too_complex(page, f"{n} characters drawn (limit {cap} per page)")
 
 
+# The PDF specification lets readers accept junk before the header; 1024 bytes is the customary
+# limit (Acrobat's, and what ISO 32000-2 annex H describes).
+_HEADER_WINDOW = 1024
+# `%%EOF` closes the last revision; producers and mail gateways append junk after it, and MuPDF
+# reads such files, so the marker is looked for anywhere in the file's last megabyte.
+_TRAILER_WINDOW = 1 << 20
+_MUPDF_CODE = re.compile(r"^code=\d+: ")
+
+
+def header_trailer_problem(path: Path) -> tuple[str, str] | None:
+    """(error kind, reason) when the header or the end marker is missing; None when both are there."""
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(_HEADER_WINDOW + len(b"%PDF-"))
+        fh.seek(max(0, size - _TRAILER_WINDOW))
+        tail = fh.read()
+    if b"%PDF-" not in head:
+        return "not_pdf", f"not a PDF (no %PDF- header in the first {_HEADER_WINDOW} bytes)"
+    if b"%%EOF" not in tail:
+        return "truncated", "truncated PDF (no %%EOF end marker): download it again"
+    return None
+
+
+def is_mupdf_error(exc: BaseException) -> bool:
+    """True for the exceptions MuPDF raises on a damaged file (its own types, or 'code=N: ...')."""
+    if isinstance(exc, fitz.mupdf.FzErrorBase | fitz.FileDataError):
+        return True
+    return isinstance(exc, RuntimeError) and bool(_MUPDF_CODE.match(str(exc)))
+
+
+def damaged_message(exc: BaseException, what: str) -> str:
+    """'damaged PDF: <what> (<MuPDF's words>)', one line."""
+    if isinstance(exc, fitz.FileDataError) and exc.__cause__ is not None:
+        exc = exc.__cause__  # PyMuPDF's wrapper only repeats the path; MuPDF says why
+    words = _MUPDF_CODE.sub("", str(exc).strip().splitlines()[0] if str(exc).strip() else "")
+    words = words.removeprefix("FzErrorFormat: ").strip() or type(exc).__name__
+    return f"damaged PDF: {what} ({words[:160]})"
+
+
 def read_page(page: fitz.Page) -> PageContent:
     """Characters (visible or not), ruling lines and image coverage of one page."""
     chars: list[Char] = []
     invisible = 0
     check_page_budget(page)
+    # MuPDF keeps its warnings in one buffer: emptied here, read after this page's parse
+    fitz.TOOLS.reset_mupdf_warnings()
     raw = page.get_text("rawdict", flags=_TEXT_FLAGS)
     line_no = -1
     for block in raw["blocks"]:
@@ -203,7 +248,23 @@ def read_page(page: fitz.Page) -> PageContent:
         segments=segments,
         text_layer=layer,
         image_coverage=coverage,
+        warnings=mupdf_warnings(),
     )
+
+
+def mupdf_warnings() -> list[str]:
+    """MuPDF's warnings since the last reset, one per kind with its count ('x12')."""
+    counts: dict[str, int] = {}
+    last = ""
+    for line in str(fitz.TOOLS.mupdf_warnings(reset=True) or "").splitlines():
+        m = re.match(r"^\.\.\. repeated (\d+) times", line)
+        if m and last:
+            counts[last] += int(m.group(1))
+            continue
+        last = line.strip()
+        if last:
+            counts[last] = counts.get(last, 0) + 1
+    return [f"{w} (x{n})" if n > 1 else w for w, n in counts.items()]
 
 
 def _ruling_segments(page: fitz.Page) -> list[Segment]:

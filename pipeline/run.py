@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.batch.inputs import display_name
+from pipeline.completeness import check_complete
 from pipeline.errors import InputFileError
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
@@ -122,7 +123,7 @@ def _read_open(path: Path, label: str, opts: RunOptions, t0: float, sha: str) ->
         reconcile_project(c, o, independent=independent)
         for c, o in zip(extraction.candidates, outcomes, strict=True)
     ]
-    return DocumentResult(
+    result = DocumentResult(
         source=Path(label).name,
         sha256=sha,
         title=extraction.title,
@@ -135,6 +136,7 @@ def _read_open(path: Path, label: str, opts: RunOptions, t0: float, sha: str) ->
         tool_version=__version__,
         seconds=round(time.perf_counter() - t0, 4),
     )
+    return check_complete(result, layout)  # lost projects, damaged pages -> partial
 
 
 def process_file(

@@ -47,7 +47,9 @@ class LLMCall(_Record):
     total_tokens: int = 0
 
 
-FailureKind = Literal["", "replay_miss", "budget", "transient", "validation", "form", "error"]
+FailureKind = Literal[
+    "", "replay_miss", "budget", "transient", "validation", "form", "error", "unavailable"
+]
 
 
 class LLMAttempt(_Record):
@@ -102,5 +104,10 @@ class LLMRecord(_Record):
     tokens_fresh: Tokens = Field(default_factory=Tokens)
     cost: float | None = None
     budget_exhausted: bool = False
+    unavailable: str = Field(
+        default="",
+        description="Why the endpoint could not be reached; the LLM was off for the run, the "
+        "layout reader's results stand.",
+    )
     call_log: list[LLMCall] = Field(default_factory=list)
     projects: list[LLMProjectRecord] = Field(default_factory=list)

@@ -94,13 +94,15 @@ class Source(StrEnum):
 
 
 class ErrorKind(StrEnum):
-    """Why a file could not be processed."""
+    """Why a file, or a part of it (a listed project), could not be processed."""
 
     not_found = "not_found"
     empty = "empty"
     not_pdf = "not_pdf"
     truncated = "truncated"
-    corrupt = "corrupt"
+    corrupt = "corrupt"  # older outputs; damaged files are `damaged` now
+    damaged = "damaged"  # MuPDF cannot open or parse it: "damaged PDF: ..."
+    missing_project = "missing_project"  # listed in the document's own list, or a gap, not found
     encrypted = "encrypted"
     too_large = "too_large"
     too_complex = "too_complex"  # over a per-file limit: time, memory, pixels, drawing size
@@ -121,6 +123,7 @@ class ReasonKind(StrEnum):
     llm_only = "llm_only"  # values only the LLM gave
     llm_only_project = "llm_only_project"
     llm_failed = "llm_failed"
+    damaged_page = "damaged_page"  # on or next to a page MuPDF reported damage on
     reviewed = "reviewed"
     review_in_progress = "review in progress"
     other = "other"  # text from an older or foreign file that fits no kind

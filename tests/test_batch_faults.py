@@ -170,7 +170,7 @@ def test_out_naming_a_file_is_one_line(
     target.write_text("keep me", encoding="utf-8")
     rc = main(["run", str(seed_pdfs["digital"]), "--out", str(target), "--quiet"])
     err = capsys.readouterr().err.strip()
-    assert rc == 3
+    assert rc == 5
     assert err == f"jixiao run: cannot write to {target}: a file is in the way (not a folder)"
     assert target.read_text("utf-8") == "keep me"
 
@@ -183,7 +183,7 @@ def test_out_below_a_file_is_one_line(
         ["run", str(seed_pdfs["digital"]), "--out", str(tmp_path / "file" / "out"), "--quiet"]
     )
     err = capsys.readouterr().err.strip()
-    assert rc == 3 and err.startswith("jixiao run: cannot write to ") and "\n" not in err, err
+    assert rc == 5 and err.startswith("jixiao run: cannot write to ") and "\n" not in err, err
     assert "not a folder" in err
 
 
@@ -210,7 +210,7 @@ def test_disk_full_is_one_line_and_leaves_whole_files(
         copy_changed(seed_pdfs["digital"], src / f"r{i}.pdf", i + 1)
     out = small_tmpfs / "out"
     proc = run_cli_process(tmp_path, "run", "in", "--out", str(out), "--quiet")
-    assert proc.returncode == 3, proc.stderr
+    assert proc.returncode == 5, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == f"jixiao run: cannot write to {out}: disk full"
     assert "Traceback" not in proc.stderr
     written = list(out.glob("*.json"))
@@ -227,7 +227,7 @@ def test_read_only_output_folder_is_one_line(small_tmpfs: Path, seed_pdfs: dict[
     proc = run_cli_process(
         small_tmpfs.parent, "run", str(seed_pdfs["digital"]), "--out", str(out), "--quiet"
     )
-    assert proc.returncode == 3
+    assert proc.returncode == 5
     assert proc.stderr.strip() == f"jixiao run: cannot write to {out}: read-only file system"
 
 

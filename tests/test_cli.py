@@ -111,7 +111,7 @@ def bad_files(
         "empty": d / "empty.pdf",
         "truncated": d / "half.pdf",
         "encrypted": d / "locked.pdf",
-        "corrupt": d / "garbage.pdf",
+        "damaged": d / "garbage.pdf",
         "not_found": d / "gone.pdf",
     }
     files["not_pdf"].write_text("这不是 PDF, just a text file\n", encoding="utf-8")
@@ -125,7 +125,7 @@ def bad_files(
             owner_pw="owner-secret",
         )
     garbage = bytes((i * 37 + 11) % 256 for i in range(8000))
-    files["corrupt"].write_bytes(b"%PDF-1.7\n" + garbage + b"\n%%EOF\n")
+    files["damaged"].write_bytes(b"%PDF-1.7\n" + garbage + b"\n%%EOF\n")
     return files
 
 
@@ -136,7 +136,7 @@ BAD_CASES = [
     ("empty", "empty file"),
     ("truncated", "truncated"),
     ("encrypted", "encrypted"),
-    ("corrupt", "unreadable PDF"),
+    ("damaged", "damaged PDF: MuPDF cannot open it (no objects found)"),
     ("not_found", "not found"),
 ]
 

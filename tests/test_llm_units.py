@@ -47,6 +47,7 @@ def test_bundled_prompts_load_with_their_variables() -> None:
 # -- cache and retries ----------------------------------------------------------------------
 def test_cache_key_separates_attempts_and_inputs(tmp_path: Path) -> None:
     common = {
+        "endpoint": "http://127.0.0.1:1/v1",
         "model": "m",
         "prompt_sha": "p",
         "schema_sha": "s",

@@ -206,13 +206,25 @@ def test_typed_correction_is_stored_before_the_answer(ws: Workspace, run: Review
     key = _form_key(client.get("/p/shegong/0").get_data(as_text=True))
     bad = client.post(
         "/p/shegong/0/decide",
-        data={"_key": key, "field": MISREAD_FIELD, "action": "typed", "value": "一八四"},
+        data={
+            "_key": key,
+            "field": MISREAD_FIELD,
+            "action": "typed",
+            "value": "一八四",
+            "seen": json.dumps(run.misread_wrong),
+        },
     )
     assert bad.status_code == 303 and "error=" in bad.headers["Location"]
     assert ws.store.events() == []
     ok = client.post(
         "/p/shegong/0/decide",
-        data={"_key": key, "field": MISREAD_FIELD, "action": "typed", "value": "184.25"},
+        data={
+            "_key": key,
+            "field": MISREAD_FIELD,
+            "action": "typed",
+            "value": "184.25",
+            "seen": json.dumps(run.misread_wrong),
+        },
     )
     assert ok.status_code == 303
     (ev,) = ws.store.events("shegong", 0)
@@ -249,8 +261,9 @@ def test_token_and_host_guards(ws: Workspace) -> None:
 def test_binding_beyond_loopback_needs_a_token(
     run: ReviewRun, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert review_main(["review", str(run.out), "--host", "0.0.0.0", "--token", ""]) == 2
-    assert "requires an access token" in capsys.readouterr().err
+    # without --token one is generated (tests/test_review_robust.py); a guessable one is refused
+    assert review_main(["review", str(run.out), "--host", "0.0.0.0", "--token", "short"]) == 2
+    assert "at least 16 characters" in capsys.readouterr().err
 
 
 def test_page_images_are_rendered_once_and_cached(ws: Workspace) -> None:

@@ -26,7 +26,7 @@ from pipeline.options import RunOptions
 from pipeline.output import OutputError, document_json, write_atomic
 from pipeline.progress import Progress
 from pipeline.run import file_sha256, output_names
-from schemas import DocumentResult, Status
+from schemas import DocumentResult, DocumentStatus, Status
 
 
 class Runner(Protocol):
@@ -58,7 +58,8 @@ class BatchReport:
         self.results += 1
         self.projects += len(doc.projects)
         self.accepted += sum(1 for p in doc.projects if p.status is Status.accepted)
-        self.failed_files += 1 if doc.errors else 0
+        # a partial document's errors (a project lost to a damaged page) are no failed file
+        self.failed_files += 1 if doc.status is DocumentStatus.failed else 0
 
 
 @dataclass

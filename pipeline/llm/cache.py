@@ -1,6 +1,6 @@
 """Record/replay of LLM calls on disk: one JSON file per request key, written atomically.
 
-The key covers model, prompt hash, schema hash, input hash, sampling settings and the attempt
+The key covers the endpoint, model, prompt hash, schema hash, input hash, sampling settings and the attempt
 (round and call number), so a re-ask never collapses onto the answer it re-asks about.
 """
 
@@ -26,6 +26,7 @@ def digest(obj: object) -> str:
 
 def request_key(
     *,
+    endpoint: str,
     model: str,
     prompt_sha: str,
     schema_sha: str,
@@ -35,6 +36,8 @@ def request_key(
 ) -> tuple[str, dict[str, Any]]:
     """(key, the parts it was made from)."""
     parts = {
+        # the same model name on another server is another model
+        "endpoint": endpoint.rstrip("/"),
         "model": model,
         "prompt_sha256": prompt_sha,
         "schema_sha256": schema_sha,

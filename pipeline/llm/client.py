@@ -13,6 +13,7 @@ import copy
 import email.utils
 import json
 import random
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,9 +94,9 @@ def retry_after_seconds(exc: BaseException, now: datetime | None = None) -> floa
 
 
 def is_transient(exc: BaseException) -> bool:
-    """429, 408/409, 5xx, timeouts and connection resets: worth sending again."""
+    """429, 408/409, 5xx, read timeouts and connection resets: worth sending again."""
     if isinstance(exc, openai.APIConnectionError):  # APITimeoutError is one
-        return True
+        return not is_connect_failure(exc)  # nobody there: sending again will not help
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in _TRANSIENT_STATUS or exc.status_code >= 500
     return False
@@ -145,6 +146,33 @@ def describe_failure(exc: BaseException) -> tuple[str, FailureKind]:
     return f"{type(exc).__name__}: {text}", "error"
 
 
+# Endpoints found unreachable in this process: the LLM stays off for them for the rest of the run.
+_UNREACHABLE: dict[str, str] = {}
+_UNREACHABLE_LOCK = threading.Lock()
+
+
+def unreachable(endpoint: str) -> str:
+    """Why the endpoint was found unreachable earlier in this run; '' when it was not."""
+    with _UNREACHABLE_LOCK:
+        return _UNREACHABLE.get(endpoint, "")
+
+
+def _mark_unreachable(endpoint: str, reason: str) -> str:
+    with _UNREACHABLE_LOCK:
+        return _UNREACHABLE.setdefault(endpoint, reason)
+
+
+def is_connect_failure(exc: BaseException) -> bool:
+    """No connection could be opened (refused, no route, connect timeout): not worth retrying."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        # by name: openai's HTTP library is httpx or, from openai 3, httpx2
+        if type(cause).__name__ in ("ConnectError", "ConnectTimeout"):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 @dataclass
 class _Call:
     """One ask(): the project and round it serves, and how many requests it made so far."""
@@ -173,13 +201,47 @@ class LLMClient:
         self.prompt_sha = prompt_sha  # part of every cache key: new prompts, new answers
         self.sleep = sleep
         self.mode = _MODES[settings.mode]
+        self.endpoint = (settings.base_url or "https://api.openai.com/v1").rstrip("/")
         self.client = openai.OpenAI(
-            base_url=settings.base_url or "https://api.openai.com/v1",
+            base_url=self.endpoint,
             # local servers (vLLM, Ollama) take any key; the header must still be there
             api_key=settings.api_key or "EMPTY",
             max_retries=0,
-            timeout=settings.timeout,
+            timeout=openai.Timeout(settings.timeout, connect=settings.connect_timeout),
         )
+        self._checked = False
+        self._check_lock = threading.Lock()
+
+    @property
+    def unavailable(self) -> str:
+        """Why the endpoint cannot be reached ('' while it can): the LLM is off for the run."""
+        return unreachable(self.endpoint)
+
+    def preflight(self) -> str:
+        """One cheap request (GET /models) before the first real one; '' when the endpoint answers.
+
+        Any HTTP answer, even 404, shows the server is there. No connection, or no answer within
+        connect_timeout, turns the LLM off for the rest of the run.
+        """
+        with self._check_lock:
+            if self._checked or self.unavailable:
+                return self.unavailable
+            self._checked = True
+            quick = self.client.with_options(
+                timeout=openai.Timeout(self.settings.connect_timeout), max_retries=0
+            )
+            try:
+                quick.models.list()
+            except openai.APIStatusError:
+                return ""  # it answered
+            except openai.APIConnectionError as exc:
+                what = (
+                    f"no answer within {self.settings.connect_timeout:g} s"
+                    if isinstance(exc, openai.APITimeoutError) and not is_connect_failure(exc)
+                    else "cannot connect"
+                )
+                return _mark_unreachable(self.endpoint, f"LLM endpoint {self.endpoint}: {what}")
+            return ""
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -231,6 +293,7 @@ class LLMClient:
             "max_tokens": kwargs.get("max_tokens"),
         }
         key, parts = request_key(
+            endpoint=self.endpoint,
             model=self.settings.model,
             prompt_sha=self.prompt_sha,
             schema_sha=call.schema_sha,
@@ -251,6 +314,9 @@ class LLMClient:
                     f"--replay-only: no recorded answer for project {call.project + 1}, "
                     f"round {call.round}, call {n} (key {key[:16]})"
                 )
+            down = self.preflight()
+            if down:
+                raise LLMCallFailed("unavailable", down)
             t0 = time.perf_counter()
             try:
                 completion = self._send(dict(kwargs), rec)
@@ -258,6 +324,10 @@ class LLMClient:
                 rec.errors.append(_describe(exc))
                 rec.seconds = round(time.perf_counter() - t0, 3)
                 self.ledger.add(rec)
+                if is_connect_failure(exc):  # the first connection failure: off for the run
+                    reason = f"LLM endpoint {self.endpoint}: cannot connect ({_describe(exc)})"
+                    down = _mark_unreachable(self.endpoint, reason)
+                    raise LLMCallFailed("unavailable", down) from exc
                 raise
             rec.seconds = round(time.perf_counter() - t0, 3)
             self.cache.put(

@@ -52,8 +52,13 @@ def reconstruct_document(
     extraction: ExtractionResult,
     settings: LLMSettings,
     sleep: Callable[[float], None] = time.sleep,
-) -> tuple[list[LLMOutcome], LLMRecord]:
-    """Each project found by the layout reader, reconstructed by the LLM; and the `llm` record."""
+) -> tuple[list[LLMOutcome | None], LLMRecord]:
+    """Each project found by the layout reader, reconstructed by the LLM; and the `llm` record.
+
+    When the endpoint cannot be reached (the preflight, or the first connection failure), the
+    LLM is off for the run: those projects get no outcome (None), so the layout reader's
+    results stand exactly as they would without an LLM.
+    """
     cache = LLMCache(
         Path(settings.cache_dir) if settings.cache else None, replay_only=settings.replay_only
     )
@@ -86,7 +91,11 @@ def reconstruct_document(
     ]
     info = settings_record(settings) | ledger.summary()
     info["projects"] = project_records
-    return outcomes, LLMRecord.model_validate(info)
+    info["unavailable"] = client.unavailable
+    kept: list[LLMOutcome | None] = [
+        None if o.failure_kind == "unavailable" else o for o in outcomes
+    ]
+    return kept, LLMRecord.model_validate(info)
 
 
 def summary_line(results: list[DocumentResult]) -> str:
@@ -110,4 +119,11 @@ def summary_line(results: list[DocumentResult]) -> str:
     )
     if capped:
         line += f"; {capped} document(s) hit the token cap"
+    down = sorted({i.unavailable for i in infos if i.unavailable})
+    if down:
+        n = sum(1 for i in infos if i.unavailable)
+        line += (
+            f"\nLLM unavailable ({'; '.join(down)}): the LLM was turned off for the run, "
+            f"the layout reader's results stand for {n} document(s)"
+        )
     return line

@@ -81,7 +81,8 @@ class Ledger:
         fresh = [c for c in calls if not c.cached]
         return {
             "calls": len(calls),
-            "requests_sent": len(fresh),
+            # every HTTP request that left, transient retries included
+            "requests_sent": sum(1 + c.transient_retries for c in fresh),
             "cache_hits": len(calls) - len(fresh),
             "transient_retries": sum(c.transient_retries for c in calls),
             "tokens": _tokens(calls),

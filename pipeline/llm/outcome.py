@@ -8,7 +8,9 @@ from typing import Any, Literal
 from pipeline.models import ProjectCandidate
 
 # Why a project has no LLM answer; recorded as llm.projects[].failure_kind.
-FailureKind = Literal["replay_miss", "budget", "transient", "validation", "form", "error"]
+FailureKind = Literal[
+    "replay_miss", "budget", "transient", "validation", "form", "error", "unavailable"
+]
 
 
 @dataclass

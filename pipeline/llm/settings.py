@@ -106,6 +106,7 @@ _ENV = {
     "max_tokens_per_document": ("JIXIAO_LLM_MAX_TOKENS_PER_DOCUMENT",),
     "concurrency": ("JIXIAO_LLM_CONCURRENCY",),
     "timeout": ("JIXIAO_LLM_TIMEOUT",),
+    "connect_timeout": ("JIXIAO_LLM_CONNECT_TIMEOUT",),
 }
 
 

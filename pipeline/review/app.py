@@ -69,6 +69,17 @@ def _when(at: str) -> str:
     return stamp.astimezone().strftime("%m-%d %H:%M")
 
 
+def browsable_host(host: str) -> str:
+    """The host to print in the URL: a wildcard address (0.0.0.0, ::) listens everywhere but
+    cannot be opened in a browser, so loopback is printed for it."""
+    bare = host.strip("[]")
+    if bare in ("", "0.0.0.0"):
+        return "127.0.0.1"
+    if bare == "::":
+        return "[::1]"
+    return f"[{bare}]" if ":" in bare else bare
+
+
 def serve(
     ws: Workspace,
     host: str,
@@ -82,8 +93,7 @@ def serve(
         raise ValueError(f"binding to {host} requires an access token (--token)")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = make_server(host, port, create_app(ws, reviewer, token), threaded=True)
-    shown = f"[{host}]" if ":" in host else host
-    url = f"http://{shown}:{server.port}/" + (f"?token={token}" if token else "")
+    url = f"http://{browsable_host(host)}:{server.port}/" + (f"?token={token}" if token else "")
     if on_ready:
         on_ready(url)
     try:

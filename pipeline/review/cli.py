@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+import secrets
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,6 +15,10 @@ if TYPE_CHECKING:
 
 USAGE = """jixiao review OUT_DIR [--host 127.0.0.1] [--port 0] [--token T] [--pdfs DIR] [--reviewer NAME]
        jixiao review export OUT_DIR [--to DIR] [--as-truth EVAL_DIR] [--pdfs DIR]"""
+
+
+# A token a person could guess (or brute-force over HTTP) protects nothing.
+MIN_TOKEN = 16
 
 
 def default_reviewer() -> str:
@@ -73,27 +78,33 @@ def run_review(args: argparse.Namespace) -> int:
         return 2
     out_dir = Path(words[-1])
     reviewer = args.reviewer or default_reviewer()
+    from pipeline.review.store import DamagedStore
     from pipeline.review.workspace import Workspace
 
     try:
         ws = Workspace(out_dir, [Path(d) for d in args.pdfs])
-    except FileNotFoundError as exc:
+        if exporting:
+            return _export(ws, args)
+    except (FileNotFoundError, DamagedStore) as exc:
         print(f"jixiao review: {exc}", file=sys.stderr)
         return 2
-    if exporting:
-        return _export(ws, args)
     if not ws.docs:
         print(f"jixiao review: no result JSON of `jixiao run` in {out_dir}", file=sys.stderr)
         return 2
     from pipeline.review.app import serve
     from pipeline.review.security import is_loopback
 
-    if not args.token and not is_loopback(args.host):
+    token = args.token
+    if token and len(token) < MIN_TOKEN:
         print(
-            f"jixiao review: binding to {args.host} requires an access token (--token T)",
+            f"jixiao review: --token must have at least {MIN_TOKEN} characters (a guessable "
+            "token protects nothing); leave it out to have one generated",
             file=sys.stderr,
         )
         return 2
+    if not token and not is_loopback(args.host):
+        token = secrets.token_urlsafe(24)  # printed in the URL below; never stored
+        print(f"jixiao review: binding to {args.host}: generated access token {token}")
     missing = [stem for stem in ws.docs if ws.pdf(stem) is None]
     for stem in missing:
         print(
@@ -108,7 +119,7 @@ def run_review(args: argparse.Namespace) -> int:
         print(f"open {url}   (Ctrl+C stops; every decision is already saved)", flush=True)
 
     try:
-        serve(ws, args.host, args.port, reviewer, args.token, on_ready=ready)
+        serve(ws, args.host, args.port, reviewer, token, on_ready=ready)
     except OSError as exc:
         print(f"jixiao review: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2

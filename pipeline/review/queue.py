@@ -77,9 +77,18 @@ def _status_matches(status: str, state: ProjectState) -> bool:
 
 
 def order(states: list[ProjectState]) -> list[ProjectState]:
-    """Lowest confidence first; then document and table order."""
+    """What needs review first (a source-inconsistent project at confidence 1.00 too), then
+    lowest confidence first; then document and table order."""
     docs = {stem: i for i, stem in enumerate(dict.fromkeys(s.doc.stem for s in states))}
-    return sorted(states, key=lambda s: (s.original.confidence, docs[s.doc.stem], s.index))
+    return sorted(
+        states,
+        key=lambda s: (
+            s.original.status is not Status.needs_review,
+            s.original.confidence,
+            docs[s.doc.stem],
+            s.index,
+        ),
+    )
 
 
 def build(states: list[ProjectState], filters: Filters) -> list[ProjectState]:

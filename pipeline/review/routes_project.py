@@ -3,6 +3,7 @@ the document inconsistent, approve, reopen. Each POST answers with a redirect (3
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
@@ -70,6 +71,9 @@ def decide(stem: str, index: int) -> BaseResponse:
     if path not in set(F.all_paths(st.project)):
         abort(400, "unknown field")
     old = st.value(path)
+    conflict = _conflict(st, path)
+    if conflict:
+        return redirect(project_url(st, filters, field=path, error=conflict), 303)
     try:
         new, source = _decision(st, path, request.form.get("action", ""))
     except F.BadValue as exc:
@@ -112,6 +116,27 @@ def reopen(stem: str, index: int) -> BaseResponse:
     st = state_or_404(stem, index)
     record(st, "reopen", old_value=True, new_value=False)
     return redirect(project_url(st, Q.Filters.from_args(request.form)), 303)
+
+
+def _conflict(st: ProjectState, path: str) -> str:
+    """Why the save is refused ('' when it is not): the field changed since the reviewer's page
+    showed it (another reviewer saved it), so the last write must not silently win."""
+    seen = request.form.get("seen")
+    if seen is None:
+        abort(400, "the form does not say which value you saw: reload the page")
+    try:
+        saw = json.loads(seen)
+    except ValueError:
+        abort(400, "the form's value seen is not JSON: reload the page")
+    now = st.value(path)
+    if saw == now:
+        return ""
+    last = st.decisions.get(path)
+    who = f"{last.reviewer} saved" if last is not None else "it is now"
+    return (
+        f"not saved: {F.label(path)} changed since you opened the page — {who} "
+        f"{F.display(path, now)!r}, you saw {F.display(path, saw)!r}; check it and decide again"
+    )
 
 
 def _focus(st: ProjectState) -> str:

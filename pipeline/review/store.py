@@ -66,6 +66,29 @@ def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+class DamagedStore(RuntimeError):
+    """review.sqlite cannot be read: one line saying what to do; the JSON outputs are untouched."""
+
+    def __init__(self, path: Path, exc: BaseException) -> None:
+        self.path = path
+        super().__init__(
+            f"{path}: the review store is damaged ({str(exc).splitlines()[0] if str(exc) else exc}); "
+            "the run's JSON outputs are untouched. Move it aside (mv "
+            f"{path.name} {path.name}.damaged) to start a fresh store, or review an earlier "
+            "export (jixiao review OUT/reviewed) to go on from its decisions"
+        )
+
+
+def _damaged(exc: sqlite3.DatabaseError) -> bool:
+    # "database is locked" and friends are OperationalError: busy, not broken
+    text = str(exc).lower()
+    return (
+        not isinstance(exc, sqlite3.OperationalError)
+        or "malformed" in text
+        or ("not a database" in text)
+    )
+
+
 class ReviewStore:
     """The event log of one run's review, DIR/review.sqlite (WAL, synchronous=FULL)."""
 
@@ -84,11 +107,18 @@ class ReviewStore:
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         # One short-lived connection per call: the web server answers from several threads.
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        try:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        except sqlite3.DatabaseError as exc:
+            raise DamagedStore(self.path, exc) from exc
         try:
             # FULL: a committed decision survives a crash or power cut, not only a killed process.
             conn.execute("PRAGMA synchronous=FULL")
             yield conn
+        except sqlite3.DatabaseError as exc:
+            if _damaged(exc):
+                raise DamagedStore(self.path, exc) from exc
+            raise
         finally:
             conn.close()
 

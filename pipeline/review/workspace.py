@@ -268,10 +268,12 @@ class Workspace:
     """The outputs of one `jixiao run` folder and their review log."""
 
     def __init__(self, out_dir: Path, pdf_dirs: list[Path] | None = None) -> None:
-        self.out_dir = Path(out_dir)
+        # Absolute from here on: Flask's send_file resolves a relative path against the
+        # package folder, not the working directory (`jixiao review out/` showed no pages).
+        self.out_dir = Path(out_dir).resolve()
         if not self.out_dir.is_dir():
-            raise FileNotFoundError(f"{self.out_dir}: no such folder")
-        self.pdf_dirs = [Path(d) for d in pdf_dirs or []]
+            raise FileNotFoundError(f"{out_dir}: no such folder")
+        self.pdf_dirs = [Path(d).resolve() for d in pdf_dirs or []]
         docs, self.skipped = _load_docs(self.out_dir)
         self.docs = {d.stem: d for d in docs}
         self.store = ReviewStore(self.out_dir / DB_NAME)
