@@ -184,8 +184,21 @@ def header_trailer_problem(path: Path) -> tuple[str, str] | None:
     return None
 
 
+# How MuPDF says it ran out of memory (under the worker's RLIMIT_AS): the file is too complex
+# for the limit, not damaged.
+_OUT_OF_MEMORY = ("malloc", "out of memory", "cannot allocate", "calloc", "realloc")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for MemoryError and for MuPDF's failed allocations."""
+    first = str(exc).splitlines()[0].lower() if str(exc) else ""
+    return isinstance(exc, MemoryError) or any(word in first for word in _OUT_OF_MEMORY)
+
+
 def is_mupdf_error(exc: BaseException) -> bool:
     """True for the exceptions MuPDF raises on a damaged file (its own types, or 'code=N: ...')."""
+    if is_out_of_memory(exc):
+        return False
     if isinstance(exc, fitz.mupdf.FzErrorBase | fitz.FileDataError):
         return True
     return isinstance(exc, RuntimeError) and bool(_MUPDF_CODE.match(str(exc)))
@@ -258,13 +271,22 @@ def mupdf_warnings() -> list[str]:
     last = ""
     for line in str(fitz.TOOLS.mupdf_warnings(reset=True) or "").splitlines():
         m = re.match(r"^\.\.\. repeated (\d+) times", line)
-        if m and last:
-            counts[last] += int(m.group(1))
+        if m:
+            # MuPDF flushes a repeat count late: without its warning here it is an earlier page's
+            if last:
+                counts[last] += int(m.group(1))
             continue
         last = line.strip()
-        if last:
+        if last and not last.startswith(_BENIGN):
             counts[last] = counts.get(last, 0) + 1
+        elif last:
+            last = ""
     return [f"{w} (x{n})" if n > 1 else w for w, n in counts.items()]
+
+
+# Warnings about fonts' metrics, which office producers get wrong and MuPDF works around: no
+# sign that the page's content is damaged.
+_BENIGN = ("bogus font ascent/descent",)
 
 
 def _ruling_segments(page: fitz.Page) -> list[Segment]:

@@ -27,11 +27,8 @@ from pipeline.models import DocumentLayout, TextLayer
 from pipeline.options import RunOptions
 from pipeline.read import read_document
 from pipeline.reconcile import reconcile_project
-from pipeline.render import open_pdf, resource_limits
+from pipeline.render import is_out_of_memory, open_pdf, resource_limits
 from schemas import DocumentResult, DocumentStatus, ErrorKind, InputError, LLMRecord
-
-# How MuPDF words an allocation that failed under the memory cap.
-_MUPDF_OOM = ("malloc", "out of memory", "cannot allocate", "calloc", "realloc")
 
 
 def file_sha256(path: Path) -> str:
@@ -164,7 +161,7 @@ def process_file(
         err = _over_memory(name, opts)
     except Exception as exc:  # one bad file must never stop a batch; the error is reported
         first = str(exc).splitlines()[0] if str(exc) else ""
-        if any(word in first.lower() for word in _MUPDF_OOM):
+        if is_out_of_memory(exc):
             err = _over_memory(name, opts)
         else:
             err = InputError(

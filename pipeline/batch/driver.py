@@ -93,6 +93,9 @@ def _open_out(out_dir: Path) -> Journal:
         journal = Journal(out_dir)
         journal.db.execute("BEGIN IMMEDIATE")  # fails now, not after an hour, on a read-only folder
         journal.db.execute("ROLLBACK")
+        # half-written files of a run killed while writing (output.atomic_file's temp names)
+        for stale in out_dir.glob(".*.tmp"):
+            stale.unlink(missing_ok=True)
         return journal
     except OSError as exc:
         raise OutputError(out_dir, exc) from exc
