@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from jixiao_eval.families.grid import Cell, Document, Row
-from schemas.report import FundsLine, TruthReport
+from jixiao_eval.families.grid import Cell, Document, Row, Table
+from schemas.report import FundsLine, TruthProject, TruthReport
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,27 @@ class Built:
     truth: TruthReport
     grid: Document
     edge_cases: list[str] = field(default_factory=list)
+
+
+def built_document(
+    doc_id: str,
+    title: str,
+    year: int,
+    built: list[tuple[TruthProject, Table]],
+    notes: list[str],
+    style: str,
+    edges: list[str],
+    landscape: bool = False,
+) -> Built:
+    """A document from its projects' truth and tables: one sheet (or table) per project."""
+    truth = TruthReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
+    grid = Document(
+        tables=[t for _, t in built],
+        landscape=landscape,
+        sheet_names=[f"项目{i + 1}" for i in range(len(built))],
+        word_style="frame" if style == "frame" else "open",
+    )
+    return Built(doc_id, truth, grid, edges)
 
 
 def q(value: Decimal | str | int, places: int = 2) -> Decimal:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from jixiao_eval.families.common import Built, indicator_body, line, num, plain
-from jixiao_eval.families.grid import Cell, Document, Row, Table
-from schemas.report import FundsBlock, Indicator, TruthProject, TruthReport
+from jixiao_eval.families.common import Built, built_document, indicator_body, line, num, plain
+from jixiao_eval.families.grid import Cell, Row, Table
+from schemas.report import FundsBlock, Indicator, TruthProject
 
 FORM = "hebei_langfang"
 WIDTHS = [5.0, 5.4, 9.5, 5.0, 5.0, 3.4, 3.4, 8.0]
@@ -182,13 +182,7 @@ def _doc(
         "No 评分等级: grade ''.",
         *edges,
     ]
-    truth = TruthReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
-    grid = Document(
-        tables=[t for _, t in built],
-        sheet_names=[f"项目{i + 1}" for i in range(len(built))],
-        word_style="frame" if style == "frame" else "open",
-    )
-    return Built(doc_id, truth, grid, edges)
+    return built_document(doc_id, title, year, built, notes, style, edges)
 
 
 def documents() -> list[Built]:

@@ -5,9 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from jixiao_eval.families.common import Built, Ind, num, plain, q, rate, run_length, starts_run
-from jixiao_eval.families.grid import Cell, Document, Row, Table
-from schemas.report import FundsBlock, FundsLine, Indicator, TruthProject, TruthReport
+from jixiao_eval.families.common import (
+    Built,
+    Ind,
+    built_document,
+    num,
+    plain,
+    q,
+    rate,
+    run_length,
+    starts_run,
+)
+from jixiao_eval.families.grid import Cell, Row, Table
+from schemas.report import FundsBlock, FundsLine, Indicator, TruthProject
 
 FORM = "national_2020"
 WIDTHS = [2.6, 5.0, 5.0, 9.0, 6.0, 6.0, 4.4, 4.4, 6.6]
@@ -274,13 +284,7 @@ def _doc(
         "Placeholder rows (指标2：, ……, an empty 经济效益指标 group) are not indicators.",
         *edges,
     ]
-    truth = TruthReport(title=title, year=v.year, projects=[p for p, _ in built], _notes=notes)
-    grid = Document(
-        tables=[t for _, t in built],
-        sheet_names=[f"项目{i + 1}" for i in range(len(built))],
-        word_style="frame" if style == "frame" else "open",
-    )
-    return Built(doc_id, truth, grid, edges)
+    return built_document(doc_id, title, v.year, built, notes, style, edges)
 
 
 def _i(

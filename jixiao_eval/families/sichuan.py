@@ -5,9 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from jixiao_eval.families.common import Built, Ind, num, plain, q, rate, run_length, starts_run
-from jixiao_eval.families.grid import Cell, Document, Row, Table
-from schemas.report import FundsBlock, FundsLine, Indicator, TruthProject, TruthReport
+from jixiao_eval.families.common import (
+    Built,
+    Ind,
+    built_document,
+    num,
+    plain,
+    q,
+    rate,
+    run_length,
+    starts_run,
+)
+from jixiao_eval.families.grid import Cell, Row, Table
+from schemas.report import FundsBlock, FundsLine, Indicator, TruthProject
 
 FORM = "sichuan_0013zp"
 WIDTHS = [3.2, 4.6, 5.0, 9.0, 2.8, 3.4, 2.8, 3.6, 3.0, 3.0, 8.0]
@@ -252,14 +262,7 @@ def _doc(
         "完成值 -> actual, 权重 -> weight. No 评分等级: grade ''. 合计 -> total_weight / total_score.",
         *edges,
     ]
-    truth = TruthReport(title=title, year=year, projects=[p for p, _ in built], _notes=notes)
-    grid = Document(
-        tables=[t for _, t in built],
-        landscape=True,
-        sheet_names=[f"项目{i + 1}" for i in range(len(built))],
-        word_style="frame" if style == "frame" else "open",
-    )
-    return Built(doc_id, truth, grid, edges)
+    return built_document(doc_id, title, year, built, notes, style, edges, landscape=True)
 
 
 def documents() -> list[Built]:
