@@ -20,6 +20,7 @@ from pipeline import __version__
 from pipeline.batch.inputs import display_name
 from pipeline.completeness import check_complete
 from pipeline.errors import InputFileError
+from pipeline.extract.labels import other_document
 from pipeline.extract.layout import extract_layout
 from pipeline.layout import build_layout
 from pipeline.llm.outcome import LLMOutcome
@@ -51,10 +52,19 @@ def _no_table_reason(layout: DocumentLayout, ocr: str) -> tuple[ErrorKind, str]:
             f"scanned PDF: no 绩效自评表 found by OCR ({len(layout.tables)} ruled tables "
             f"on {layout.pages} pages)",
         )
+    tables = f"{len(layout.tables)} ruled tables on {layout.pages} pages"
+    texts = [ln.text for ln in layout.lines if ln.page <= 3]
+    texts += [c.text for t in layout.tables if t.page <= 3 for c in t.cells[:20]]
+    kind = other_document(texts)
+    if kind is not None:
+        return (
+            ErrorKind.no_table,
+            f"not a 项目支出绩效自评表 ({kind} found; {tables}, none with the 项目名称 / "
+            "绩效指标 labels)",
+        )
     return (
         ErrorKind.no_table,
-        f"no 绩效自评表 found ({len(layout.tables)} ruled tables on {layout.pages} pages, "
-        "none with the 项目名称 / 绩效指标 labels)",
+        f"no 绩效自评表 found ({tables}, none with the 项目名称 / 绩效指标 labels)",
     )
 
 

@@ -208,7 +208,10 @@ def test_real_office_pdf_without_table_is_no_table(
     assert rc == 1
     lines = error_lines(stderr)
     assert len(lines) == 1, stderr
-    assert str(path) in lines[0] and "no 绩效自评表 found" in lines[0], lines[0]
+    # the document says what it is: one line naming it, never a guess at projects
+    assert str(path) in lines[0] and "not a 项目支出绩效自评表 (部门决算 found" in lines[0], lines[
+        0
+    ]
     res = load_result(tmp_path / f"{path.stem}.json")
     assert [e.kind for e in res.errors] == ["no_table"]
     assert res.pages == 0 and res.projects == []
@@ -286,7 +289,8 @@ def test_mixed_batch_writes_every_json_and_summary(
     assert len(error_rows) == 4
     assert all(r["project"] == "" and r["reasons"] for r in error_rows)
     assert any(
-        "部门决算.pdf" in r["reasons"] and "no 绩效自评表" in r["reasons"] for r in error_rows
+        "部门决算.pdf" in r["reasons"] and "not a 项目支出绩效自评表" in r["reasons"]
+        for r in error_rows
     )
 
 

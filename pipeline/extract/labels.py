@@ -173,4 +173,23 @@ def complete_level(label: str) -> bool:
     return key_text(label).endswith("指标")
 
 
+# Documents that share this vocabulary but are no project 自评表, by the words of their titles;
+# the more specific first.
+OTHER_DOCUMENTS = (
+    "部门整体支出绩效自评表",
+    "部门整体支出绩效评价",
+    "整体支出绩效自评",
+    "部门决算",
+    "部门预算",
+    "绩效评价报告",
+    "绩效自评报告",
+)
+
+
+def other_document(texts: list[str]) -> str | None:
+    """Which other kind of document these texts (titles, first cells) name, or None."""
+    joined = compact("".join(texts))
+    return next((kind for kind in OTHER_DOCUMENTS if kind in joined), None)
+
+
 __all__ = ["NARRATIVE_LABELS", "key_text"]
