@@ -78,6 +78,21 @@ class _UnionFind:
             self.parent[max(ra, rb)] = min(ra, rb)
 
 
+def _close_open_sides(
+    hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]
+) -> list[tuple[float, float, float]]:
+    """Word's open-sided tables draw no outer left/right border: where the rows run past the
+    outermost vertical line, their ends are the table's edge."""
+    left, right = min(x0 for _, x0, _ in hs), max(x1 for _, _, x1 in hs)
+    top, bottom = min(y for y, _, _ in hs), max(y for y, _, _ in hs)
+    out = list(vs)
+    if min(x for x, _, _ in vs) > left + _SNAP:
+        out.append((left, top, bottom))
+    if max(x for x, _, _ in vs) < right - _SNAP:
+        out.append((right, top, bottom))
+    return out
+
+
 def _components(
     hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]
 ) -> list[tuple[list[int], list[int]]]:
@@ -300,7 +315,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     grids = []
     for h_idx, v_idx in _components(hs, vs):
         th = [hs[i] for i in h_idx]
-        tv = [vs[j] for j in v_idx]
+        tv = _close_open_sides(th, [vs[j] for j in v_idx])
         ys, xs, ids = _build_grid(th, tv)
         if len(ys) < 2 or len(xs) < 2:
             continue

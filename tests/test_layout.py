@@ -87,3 +87,21 @@ def test_real_office_pdf_tables(tmp_path: Path) -> None:
     assert len(layout.tables) >= 5
     heads = [c.text for t in layout.tables for c in t.cells if c.row == 0]
     assert "本年收入合计" in heads
+
+
+def test_word_table_without_outer_side_borders_is_read() -> None:
+    """Writer's open-sided tables draw no left/right border: the row ends are the table's edge."""
+    from pipeline.run import process_file
+    from schemas import TruthReport
+
+    families = Path(__file__).resolve().parents[1] / "eval" / "families"
+    doc = process_file(families / "hebei_langfang_02_guangyang_2022__writer.pdf")
+    truth = TruthReport.model_validate_json(
+        (families / "hebei_langfang_02_guangyang_2022.truth.json").read_text("utf-8")
+    )
+    assert doc.errors == []
+    assert [p.name for p in doc.projects] == [p.name for p in truth.projects]
+    for got, want in zip(doc.projects, truth.projects, strict=True):
+        assert got.funds.total == want.funds.total
+        assert [i.weight for i in got.indicators] == [i.weight for i in want.indicators]
+        assert got.total_score == want.total_score
