@@ -142,8 +142,15 @@ def check_page_budget(page: fitz.Page) -> None:
     doc = page.parent
     total = 0
     for xref in page.get_contents():
-        raw = doc.xref_stream_raw(xref) or b""
-        filt = doc.xref_get_key(xref, "Filter")[1]
+        try:
+            raw = doc.xref_stream_raw(xref) or b""
+            filt = doc.xref_get_key(xref, "Filter")[1]
+        except (ValueError, RuntimeError) as exc:  # PyMuPDF's 'bad xref' on a broken object
+            raise InputFileError(
+                str(doc.name),
+                "damaged",
+                damaged_message(exc, f"page {page.number + 1}'s content is broken"),
+            ) from exc
         try:
             total += _inflated_size(raw, cap) if filt == "/FlateDecode" else len(raw)
         except zlib.error:
