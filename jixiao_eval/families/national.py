@@ -9,6 +9,7 @@ from jixiao_eval.families.common import (
     Built,
     Ind,
     built_document,
+    line,
     num,
     plain,
     q,
@@ -17,7 +18,7 @@ from jixiao_eval.families.common import (
     starts_run,
 )
 from jixiao_eval.families.grid import Cell, Row, Table
-from schemas.report import FundsBlock, FundsLine, Indicator, TruthProject
+from schemas.report import FundsBlock, Indicator, TruthProject
 
 FORM = "national_2020"
 WIDTHS = [2.6, 5.0, 5.0, 9.0, 6.0, 6.0, 4.4, 4.4, 6.6]
@@ -95,21 +96,9 @@ def _funds(spec: Spec, v: Variant) -> tuple[FundsBlock, list[list[str]]]:
         sub[4] = f"{r}%"
     blank = ["", "", "", "", "", ""]
     printed = [total, sub, blank, blank]
-    lines = [_line(row) for row in printed]
+    lines = [line(row) for row in printed]
     funds = FundsBlock(total=lines[0], appropriation=lines[1], carryover=lines[2], other=lines[3])
     return funds, printed
-
-
-def _line(row: list[str]) -> FundsLine:
-    values = [num(t) for t in row]
-    return FundsLine(
-        initial_budget=values[0],
-        annual_budget=values[1],
-        executed=values[2],
-        weight=values[3],
-        execution_rate=values[4],
-        score=values[5],
-    )
 
 
 def _target(ind: Ind) -> str:
