@@ -6,7 +6,7 @@ Deterministic and geometric only; what the cells mean is the extractor's busines
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from operator import attrgetter, itemgetter
 
 from pipeline.models import (
@@ -123,6 +123,7 @@ def _covered(lines: list[tuple[float, float]], a: float, b: float) -> bool:
 def _build_grid(
     hs: list[tuple[float, float, float]],
     vs: list[tuple[float, float, float]],
+    glyphs: Sequence[BBox] = (),
 ) -> tuple[list[float], list[float], list[list[int]]]:
     """Grid lines, and a merged-cell id per elementary cell."""
     ys = _cluster([y for y, _, _ in hs], _SNAP)
@@ -134,15 +135,49 @@ def _build_grid(
     for x, a, b in vs:
         v_at.setdefault(min(range(len(xs)), key=lambda k: abs(xs[k] - x)), []).append((a, b))
     nr, nc = len(ys) - 1, len(xs) - 1
+    # v[i][j]: an edge between cells (i, j-1) and (i, j); h[i][j]: between (i-1, j) and (i, j).
+    v = [[_covered(v_at.get(j, []), ys[i], ys[i + 1]) for j in range(nc + 1)] for i in range(nr)]
+    h = [[_covered(h_at.get(i, []), xs[j], xs[j + 1]) for j in range(nc)] for i in range(nr + 1)]
+    runs = _column_runs(v, h)
     uf = _UnionFind(nr * nc)
     for i in range(nr):
         for j in range(nc):
-            if j + 1 < nc and not _covered(v_at.get(j + 1, []), ys[i], ys[i + 1]):
-                uf.union(i * nc + j, i * nc + j + 1)
-            if i + 1 < nr and not _covered(h_at.get(i + 1, []), xs[j], xs[j + 1]):
+            if i + 1 < nr and not h[i + 1][j]:
                 uf.union(i * nc + j, (i + 1) * nc + j)
+            if j + 1 < nc and not v[i][j + 1]:
+                top, bottom = runs[i][j]
+                one_cell = runs[i][j + 1] == (top, bottom) and not any(
+                    v[r][j + 1] for r in range(top, bottom + 1)
+                )
+                if one_cell or _straddled(glyphs, xs[j + 1], ys[i], ys[i + 1]):
+                    uf.union(i * nc + j, i * nc + j + 1)
     ids: list[list[int]] = [[uf.find(i * nc + j) for j in range(nc)] for i in range(nr)]
     return ys, xs, ids
+
+
+def _column_runs(v: list[list[bool]], h: list[list[bool]]) -> list[list[tuple[int, int]]]:
+    """(first row, last row) of the stretch of each column that no drawn row line divides.
+
+    Cells are rectangles, so two such stretches side by side are one cell only when they
+    span the same rows and no edge between them is drawn anywhere. Writer draws the sides of a
+    vertically merged cell on its first row only: without this, the 一级 cell running on past
+    its 二级 neighbour's first row would fuse with it (labels glued: 产出指标数量指标).
+    """
+    nr, nc = len(v), len(h[0])
+    out = [[(0, 0)] * nc for _ in range(nr)]
+    for j in range(nc):
+        top = 0
+        for i in range(nr + 1):
+            if i == nr or (i > 0 and h[i][j]):
+                for r in range(top, i):
+                    out[r][j] = (top, i - 1)
+                top = i
+    return out
+
+
+def _straddled(glyphs: Sequence[BBox], x: float, y0: float, y1: float) -> bool:
+    """Whether a glyph crosses the vertical x between y0 and y1 (its cell spans the line)."""
+    return any(g[0] < x - 1 and g[2] > x + 1 and y0 < (g[1] + g[3]) / 2 < y1 for g in glyphs)
 
 
 def dedupe_line(chars: list[Char]) -> tuple[list[Char], bool]:
@@ -313,10 +348,11 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     )
     tables: list[Table] = []
     grids = []
+    glyphs = [(ch.x0, ch.y0, ch.x1, ch.y1) for ch in page.chars if not ch.c.isspace()]
     for h_idx, v_idx in _components(hs, vs):
         th = [hs[i] for i in h_idx]
         tv = _close_open_sides(th, [vs[j] for j in v_idx])
-        ys, xs, ids = _build_grid(th, tv)
+        ys, xs, ids = _build_grid(th, tv, glyphs)
         if len(ys) < 2 or len(xs) < 2:
             continue
         grids.append((ys, xs, ids))

@@ -8,7 +8,8 @@ R4  error    sum of indicator 分值 + funds 分数 == the printed total_weight 
              == 100 where the form prints no total weight; a printed total other than 100 is a
              warning. Null indicator weights are errors; a null funds 分数 (the form gives the
              funds row no points) is left out of the sum.
-R5  error    sum of indicator 得分 + funds 得分 == total_score ± 1 unit of total_score. Null
+R5  error    sum of indicator 得分 + funds 得分 == total_score ± 1 unit of total_score (exactly
+             when the total is printed as an integer: whole points carry no rounding). Null
              indicator scores are errors; a null funds 得分 is left out; a null (empty)
              total_score is a warning and the sum goes unchecked.
 R6  error    0 <= score <= weight on every indicator row and on the funds total row, exactly.
@@ -106,7 +107,12 @@ def check_r5_total_score(project: Project, printed: Printed = None) -> list[Find
                 "总分/合计 得分 is not printed, so the scores' sum cannot be checked.",
             )
         ]
-    return _column_sum(n, "score", "total_score", "总分.得分", n.unit("total_score"), "R5")
+    unit = n.unit("total_score")
+    # Decimal scores are rounded (分值 × 执行率 to 0.01) and the total is taken before rounding,
+    # so one unit is rounding; integer scores are whole points given as such (a computed funds
+    # score rounds the same way in the total), so an integer sum off by one is a discrepancy.
+    tolerance = unit if unit < 1 else Decimal(0)
+    return _column_sum(n, "score", "total_score", "总分.得分", tolerance, "R5")
 
 
 def check_r6_score_range(project: Project, printed: Printed = None) -> list[Finding]:

@@ -261,6 +261,8 @@ def _indicators(col: _Collector, raw: RawProject) -> list[Indicator]:
                 col.doubt(
                     f"{p}.{key}", "holds several labels: cells merged across a missing border"
                 )
+            elif (i, key) in raw.level_doubts:
+                col.doubt(f"{p}.{key}", "the row's name cell spans this column: taken from above")
         for key in (*texts, *optional):
             vals_i[key] = col.text(f"{p}.{key}", row.get(key) or [])
         for key in ("unit", "nature"):

@@ -20,6 +20,9 @@ class RawProject:
         default_factory=lambda: {"level1": [], "level2": []}
     )
     split_rows: list[int] = field(default_factory=list)
+    # (indicator row, level key): a level taken from the group above past a name cell that
+    # spans the level's column (Reader._name_spans_levels)
+    level_doubts: set[tuple[int, str]] = field(default_factory=set)
     unit_cells: list[Cell] = field(default_factory=list)
     untrusted_layer: bool = False
     joined: set[str] = field(default_factory=set)

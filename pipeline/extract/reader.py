@@ -235,6 +235,7 @@ class Reader:
                 got[key] = hit
         if not row.continues_table and not any(c.text for c, start in got.values() if start):
             return  # an empty grid row, or only merged cells passing through
+        spanned = self._name_spans_levels(got, row.continues_table)
         prev = self.cur.indicators[-1] if self.cur.indicators else None
         placeholder = self._placeholder(got)
         if row.continues_table and prev is not None and not placeholder:
@@ -243,6 +244,7 @@ class Reader:
             before = any(c.text for k in ("weight", "score") for c in prev.get(k, []))
             if not here or not before:
                 self._merge_split_row(prev, got)
+                self.cur.level_doubts |= {(len(self.cur.indicators) - 1, k) for k in spanned}
                 return
         if placeholder:
             self.cur.placeholder_rows += 1
@@ -252,6 +254,7 @@ class Reader:
             return
         self.repeated_head = False  # the table continues from here on this page
         index = len(self.cur.indicators)
+        self.cur.level_doubts |= {(index, k) for k in spanned}
         ind: dict[str, list[Cell]] = {}
         for key in INDICATOR_COLUMNS:
             hit = got.get(key)
@@ -260,6 +263,24 @@ class Reader:
             elif hit is not None and hit[1]:
                 ind[key] = [hit[0]]
         self.cur.indicators.append(ind)
+
+    def _name_spans_levels(self, got: dict[str, tuple[Cell, bool]], page_break: bool) -> list[str]:
+        """A 三级 name cell reaching into the 一级/二级 columns is the name's, not a group label:
+        Writer leaves out the side borders of merged cells running on past a page break, so
+        the first row of the new page reads as one cell. The level then runs on from the group
+        above; the levels it was taken from are returned (the reading to doubt) unless that is
+        the page-break case with a group to run on."""
+        assert self.cur is not None
+        name = got.get("name")
+        doubtful: list[str] = []
+        for key in ("level1", "level2"):
+            hit = got.get(key)
+            if name is None or hit is None or hit[0] is not name[0]:
+                continue
+            del got[key]
+            if not (page_break and self.cur.level_rows[key]):
+                doubtful.append(key)
+        return doubtful
 
     @staticmethod
     def _placeholder(got: dict[str, tuple[Cell, bool]]) -> bool:
