@@ -74,7 +74,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as d:
         generated = _pdfs(Path(d), args.docs)
         real = sorted((ROOT / "tests" / "fixtures" / "real").glob("*.pdf"))
-        for label, paths in (("generated 自评表 (digital)", generated), ("real office PDFs", real)):
+        families = sorted((ROOT / "eval" / "families").glob("*.pdf"))
+        corpora = (
+            ("generated 自评表 (digital)", generated),
+            ("families (Calc + Writer)", families),
+            ("real office PDFs", real),
+        )
+        for label, paths in corpora:
             if not paths:
                 continue
             pages = _pages(paths)
