@@ -203,6 +203,11 @@ def _compare(
             cmp.conf[p] = min(lc, C.DISAGREE_LAYER_KEPT)
         elif lc >= C.ACCEPT:
             cmp.chosen[p], cmp.source[p], cmp.conf[p] = lv, LAYOUT, C.DISAGREE_LAYER_KEPT
+        elif independent and layout is not None and _second_reading_agrees(layout, p, mv):
+            # our two readings of the text disagreed (line order); the model, reading the page
+            # images, agrees with the other one: two independent readings of one text
+            cmp.chosen[p], cmp.source[p], cmp.conf[p] = mv, LLM, C.LLM_AGREES
+            continue
         else:
             cmp.weak.append(p)
             llm_wins = mc > lc and not implausible(p, mv, lv)
@@ -218,6 +223,16 @@ def _compare(
             ),
         ]
     return cmp
+
+
+def _second_reading_agrees(layout: ProjectCandidate, path: str, value: Value) -> bool:
+    """Whether the layout reader's other reading of a disputed text (PyMuPDF's lines) is the
+    value given."""
+    chosen = field_values(layout.project).get(path)
+    others = [c.value for c in layout.candidates.get(path, [])]
+    return bool(value) and any(
+        same_value(path, v, value) and not same_value(path, v, chosen) for v in others
+    )
 
 
 def _pair_reasons(cmp: _Comparison, why: dict[str, str], found: bool) -> list[Reason]:

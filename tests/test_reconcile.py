@@ -90,3 +90,41 @@ def test_healthy_text_layer_beats_the_llm(seed_truth: TruthReport) -> None:
     assert res.grade == "优" and res.status.value == "needs_review"
     assert res.field_confidence["grade"] == 0.8
     assert any("kept layout: healthy text layer" in str(r) for r in res.reasons)
+
+
+def test_llm_agreeing_with_the_second_reading_of_a_disputed_text_settles_it(
+    seed_truth: TruthReport,
+) -> None:
+    """Our line assembly and PyMuPDF's lines read a goal text in two orders (READ_ORDER): an
+    image-reading LLM that gives the second order is a second source for it; one that gives a
+    third text settles nothing."""
+    from pipeline import confidence as C
+    from schemas import CandidateValue, Source
+
+    truth = _p(seed_truth)
+    right = truth.goal_expected
+    swapped = right.replace("。", "", 1) + "。"
+    misordered = truth.model_copy(update={"goal_expected": swapped})
+    layout = _layout_candidate(misordered, goal_expected=C.READINGS_DISAGREE)
+    layout = layout.model_copy(
+        update={
+            "candidates": {
+                "goal_expected": [
+                    CandidateValue(source=Source.text_layer, value=swapped, confidence=0.5),
+                    CandidateValue(source=Source.text_layer, value=right, confidence=0.5),
+                ]
+            }
+        }
+    )
+    res = reconcile_pair(layout, to_candidate(truth, set()), independent=True)
+    assert res.goal_expected == right
+    assert res.field_confidence["goal_expected"] >= C.ACCEPT
+    assert res.status.value == "accepted", res.reasons
+    # a text-only model (not independent) repeats the text it was given: no lift
+    res = reconcile_pair(layout, to_candidate(truth, set()), independent=False)
+    assert res.status.value == "needs_review"
+    # a third reading agrees with neither
+    other = truth.model_copy(update={"goal_expected": right + "另"})
+    res = reconcile_pair(layout, to_candidate(other, set()), independent=True)
+    assert res.status.value == "needs_review"
+    assert res.field_confidence["goal_expected"] < C.ACCEPT
