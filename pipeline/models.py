@@ -94,6 +94,9 @@ class PageContent:
     read_with: ReadWith = ReadWith.text_layer  # pipeline/read.py decides
     readings: list[Reading] = field(default_factory=list)  # per-cell readings where sources differ
     warnings: list[str] = field(default_factory=list)  # MuPDF's complaints while parsing the page
+    # clockwise quarter turns the scan was given to read it upright (pipeline/orientation.py):
+    # boxes are in the turned frame
+    turned: int = 0
 
 
 @dataclass(slots=True)

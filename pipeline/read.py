@@ -64,6 +64,8 @@ def read_checked(page: Page, opts: ReadOptions) -> tuple[PageContent, PageHealth
     elif layer is TextLayer.digital:
         cells = [c for t in tables for c in t.cells] if opts.ocr == "always" else suspect
         content = _recheck_cells(page, content, cells, opts)
+    if content.turned:
+        problems.append(f"scanned turned: read after {90 * content.turned}° clockwise")
     disagree = sum(1 for r in content.readings if r.source is Source.ocr)
     if disagree and layer is not TextLayer.none:
         problems.append(f"text layer disagrees with OCR in {disagree} cells")
@@ -83,6 +85,24 @@ def _image(page: Page, content: PageContent, opts: ReadOptions, deskew: bool) ->
 
     gray = render_gray(page, opts.dpi)
     return prepare(gray, opts.dpi, content.width, content.height, deskew=deskew)
+
+
+def _upright_image(
+    page: Page, content: PageContent, opts: ReadOptions
+) -> tuple[PageContent, PageImage]:
+    """A scan turned upright (by /Rotate or in its pixels), deskewed; the page's size follows."""
+    from pipeline.imagelines import prepare
+    from pipeline.orientation import turn, upright
+
+    gray = render_gray(page, opts.dpi)
+    way = upright(gray, opts.dpi, opts.threads)
+    if way.turns:
+        gray = turn(gray, way.turns)
+        if way.turns % 2:
+            content = replace(content, width=content.height, height=content.width)
+        content = replace(content, turned=way.turns)
+    img = prepare(gray, opts.dpi, content.width, content.height, deskew=True)
+    return content, img
 
 
 def _inside(ch: Char, box: BBox) -> bool:
@@ -131,9 +151,12 @@ def _read_image_page(page: Page, content: PageContent, opts: ReadOptions) -> Pag
     from pipeline.imagelines import ruling_segments
     from pipeline.ocr import line_chars, read_outside, read_regions
 
-    img = _image(page, content, opts, deskew=True)
-    segments = ruling_segments(img)
     hidden = content.text_layer is TextLayer.invisible
+    if hidden:
+        img = _image(page, content, opts, deskew=True)
+    else:
+        content, img = _upright_image(page, content, opts)
+    segments = ruling_segments(img)
     layer_chars: list[Char] = []
     if hidden:
         for ch in content.chars:
