@@ -43,10 +43,11 @@ def _text_mask(gray: np.ndarray, dpi: int) -> np.ndarray:
     """Ink without the ruling lines: what is left is text."""
     ink = binarize(gray, dpi)
     k = max(15, int(dpi * 0.3))
-    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1)))
-    rules |= cv2.morphologyEx(
-        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k))
+    across = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (k, 1))
     )
+    down = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, k)))
+    rules = cv2.bitwise_or(across, down)
     rules = cv2.dilate(rules, np.ones((3, 3), np.uint8))
     return cv2.bitwise_and(ink, cv2.bitwise_not(rules))
 
@@ -54,7 +55,7 @@ def _text_mask(gray: np.ndarray, dpi: int) -> np.ndarray:
 def _glyph_size(mask: np.ndarray, dpi: int) -> float | None:
     """Median glyph extent (pixels), from the mask's blobs of glyph size."""
     joined = cv2.dilate(mask, np.ones((3, 3), np.uint8))
-    n, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     lo, hi = dpi * 0.04, dpi * 0.4
     sizes = [
         max(int(w), int(h))
