@@ -91,6 +91,7 @@ class PageContent:
     segments: list[Segment]
     text_layer: TextLayer
     image_coverage: float = 0.0  # share of the page area covered by images
+    image_boxes: list[BBox] = field(default_factory=list)  # where the images are drawn
     read_with: ReadWith = ReadWith.text_layer  # pipeline/read.py decides
     readings: list[Reading] = field(default_factory=list)  # per-cell readings where sources differ
     warnings: list[str] = field(default_factory=list)  # MuPDF's complaints while parsing the page

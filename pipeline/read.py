@@ -53,14 +53,23 @@ def read_checked(page: Page, opts: ReadOptions) -> tuple[PageContent, PageHealth
     verdict, problems = diagnose(content, tables)
     scanned = layer is TextLayer.none and content.image_coverage > 0.3
     suspect = [c for t in tables for c in t.cells if suspect_cell(c)]
+    pasted = _pasted_images(content) if layer is TextLayer.digital else []
     if opts.ocr == "off" or (
-        opts.ocr == "auto" and not scanned and layer is TextLayer.digital and not suspect
+        opts.ocr == "auto"
+        and not scanned
+        and layer is TextLayer.digital
+        and not suspect
+        and not pasted
     ):
         return content, PageHealth(
             page=content.number, text_layer=layer, verdict=verdict, problems=problems
         )
     if scanned or layer is TextLayer.invisible:
         content = _read_image_page(page, content, opts)
+    elif pasted and not suspect and opts.ocr == "auto":
+        content = _read_pasted_tables(page, content, pasted, opts)
+        if content.read_with is ReadWith.text_layer_ocr:
+            problems.append("a table pasted as an image: read by OCR")
     elif layer is TextLayer.digital:
         cells = [c for t in tables for c in t.cells] if opts.ocr == "always" else suspect
         content = _recheck_cells(page, content, cells, opts)
@@ -188,6 +197,58 @@ def _read_image_page(page: Page, content: PageContent, opts: ReadOptions) -> Pag
         read_with=ReadWith.text_layer_ocr if hidden else ReadWith.ocr,
         readings=readings,
     )
+
+
+# An image this large (share of the page) with (nearly) no text layer over it may be a table
+# pasted as a picture into an otherwise digital page.
+_PASTED_MIN_AREA = 0.1
+_PASTED_MAX_CHARS = 3
+
+
+def _pasted_images(content: PageContent) -> list[BBox]:
+    """Boxes of large images on a digital page that carry no text of the layer."""
+    area = content.width * content.height or 1.0
+    out: list[BBox] = []
+    for box in content.image_boxes:
+        if (box[2] - box[0]) * (box[3] - box[1]) < _PASTED_MIN_AREA * area:
+            continue
+        inside = sum(1 for ch in content.chars if not ch.c.isspace() and _inside(ch, box))
+        if inside <= _PASTED_MAX_CHARS:
+            out.append(box)
+    return out
+
+
+def _read_pasted_tables(
+    page: Page, content: PageContent, boxes: list[BBox], opts: ReadOptions
+) -> PageContent:
+    """A digital page with tables pasted as images: those tables' grid and text from the image,
+    everything else from the text layer. An image holding no table leaves the page as it was."""
+    from pipeline.imagelines import ruling_segments
+    from pipeline.ocr import read_regions
+
+    img = _image(page, content, opts, deskew=False)  # the text layer's frame
+    segments = [
+        s
+        for s in ruling_segments(img)
+        if any(_inside_box((s.x0 + s.x1) / 2, (s.y0 + s.y1) / 2, b) for b in boxes)
+    ]
+    tables, _ = page_tables(replace(content, chars=[], segments=segments))
+    cells = [c for t in tables for c in t.cells]
+    if not cells:
+        return content
+    lines = read_regions(img, [c.bbox for c in cells], opts.threads)
+    chars, _ = _arbitrate_cells(cells, None, lines)
+    keep = [ch for ch in content.chars if not any(_inside(ch, t.bbox) for t in tables)]
+    return replace(
+        content,
+        chars=keep + chars,
+        segments=content.segments + segments,
+        read_with=ReadWith.text_layer_ocr,
+    )
+
+
+def _inside_box(x: float, y: float, box: BBox) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
 
 
 def _recheck_cells(

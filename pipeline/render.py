@@ -249,9 +249,12 @@ def read_page(page: fitz.Page) -> PageContent:
     segments = _ruling_segments(page)
     area = page.rect.width * page.rect.height or 1.0
     covered = 0.0
+    boxes: list[tuple[float, float, float, float]] = []
     for info in page.get_image_info():
         r = fitz.Rect(info["bbox"]) & page.rect
         covered += r.width * r.height
+        if not r.is_empty:
+            boxes.append((r.x0, r.y0, r.x1, r.y1))
     coverage = min(1.0, covered / area)
     visible_text = sum(1 for ch in chars if not ch.c.isspace())
     if visible_text == 0:
@@ -268,6 +271,7 @@ def read_page(page: fitz.Page) -> PageContent:
         segments=segments,
         text_layer=layer,
         image_coverage=coverage,
+        image_boxes=boxes,
         warnings=mupdf_warnings(),
     )
 

@@ -1,7 +1,8 @@
-"""Scans turned a quarter or a half turn (in their pixels, or by /Rotate) are read upright.
+"""Pages whose tables are pictures: scans turned a quarter or a half turn (in their pixels, or
+by /Rotate) are read upright; tables pasted as images into a digital page are read by OCR.
 
-The scans are made here from a committed LibreOffice page: rendered, turned with numpy, and
-written as image-only PDFs, so each turned copy holds exactly the upright page's pixels.
+The PDFs are made here from a committed LibreOffice document: rendered, turned with numpy, and
+written as image-only (or image + text) PDFs, so each holds exactly the original's pixels.
 """
 
 from __future__ import annotations
@@ -12,10 +13,14 @@ import numpy as np
 import pymupdf
 import pytest
 
+from jixiao_eval.scoring.metrics import score_document
 from pipeline.layout import page_tables
 from pipeline.options import ReadOptions
 from pipeline.read import read_checked
 from pipeline.render import open_pdf
+from pipeline.run import process_file
+from schemas.output import Status
+from schemas.report import TruthReport
 
 SOURCE = (
     Path(__file__).resolve().parents[1]
@@ -67,3 +72,37 @@ def test_a_turned_scan_reads_as_the_upright_one(
     texts, problems = _cells(_scan(tmp_path / "turned.pdf", pixel_turns, rotate))
     assert texts == upright
     assert f"scanned turned: read after {read_after}° clockwise" in problems
+
+
+def _pasted(out: Path) -> Path:
+    """SOURCE with each page's table pasted as a picture under a digital title and page number."""
+    src = pymupdf.open(SOURCE)
+    doc = pymupdf.open()
+    for page in src:
+        r = page.rect
+        words = page.get_text("words")
+        top = min(w[1] for w in words if "项目名称" in w[4]) - 8 if page.number == 0 else 30
+        clip = pymupdf.Rect(0, top, r.width, r.height - 40)
+        new = doc.new_page(width=r.width, height=r.height)
+        if page.number == 0:
+            new.insert_text(
+                (r.width / 2 - 70, 60), "项目支出绩效自评表", fontname="china-s", fontsize=16
+            )
+        new.insert_image(clip, pixmap=page.get_pixmap(dpi=DPI, clip=clip))
+        new.insert_text((r.width / 2 - 8, r.height - 20), f"-{page.number + 1}-", fontsize=9)
+    doc.save(out)
+    return out
+
+
+def test_tables_pasted_as_images_into_a_digital_page_are_read(tmp_path: Path) -> None:
+    doc = process_file(_pasted(tmp_path / "pasted.pdf"))
+    truth = TruthReport.model_validate_json(
+        SOURCE.with_name("hebei_langfang_01_shipin_2021.truth.json").read_text("utf-8")
+    )
+    case = score_document(truth, doc)
+    assert [p.truth_name for p in case.projects] == [p.name for p in truth.projects]
+    # OCR'd, every field is read right or its project is flagged; never accepted wrong
+    for p in case.projects:
+        assert p.wrong == [] or p.status != Status.accepted.value, p.wrong
+    assert sum(p.correct for p in case.projects) >= 0.99 * sum(p.fields for p in case.projects)
+    assert all("a table pasted as an image: read by OCR" in h.problems for h in doc.page_health)
