@@ -22,6 +22,9 @@ OCR_SURE = 0.95
 JOINED_ACROSS_PAGES = 0.95
 # The LLM and an independent reading (a healthy text layer, or page images) agree.
 LLM_AGREES = 0.95
+# A number read with doubt that the equations pin down: as printed every rule involving it
+# holds, and any one misread character would break one (pipeline/checks/evidence.py).
+ARITHMETIC_PINNED = 0.93
 # Text layer and OCR disagree, and OCR is sure of each character it reads differently
 # (or the layer wins because OCR misread only the leading operator).
 OCR_OVER_LAYER = 0.92

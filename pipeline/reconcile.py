@@ -11,7 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from pipeline import confidence as C
-from pipeline.checks import check_project
+from pipeline.checks import RULES, check_project
+from pipeline.checks.evidence import ARITHMETIC_EVIDENCE, pinned
 from pipeline.llm.outcome import LLMOutcome
 from pipeline.models import ProjectCandidate
 from pipeline.numbers import cents, printed_text
@@ -34,7 +35,35 @@ LAYOUT, LLM = Source.layout, Source.llm
 
 def reconcile(candidate: ProjectCandidate, checks: list[Finding]) -> ProjectResult:
     """Decide a project's status; values are kept exactly as read, never adjusted to fit a rule."""
-    return _decide(candidate, checks)
+    candidate, evidence = _arithmetic_evidence(candidate)
+    return _decide(candidate, checks, extra=evidence)
+
+
+def _arithmetic_evidence(
+    candidate: ProjectCandidate,
+) -> tuple[ProjectCandidate, list[Finding]]:
+    """Numbers read with doubt (OCR unsure, readings disagreeing, a hidden layer) that the
+    equations pin down as printed are raised to ARITHMETIC_PINNED, with a finding naming them."""
+    conf = candidate.field_confidence
+    doubtful = [
+        p
+        for p, c in conf.items()
+        if is_numeric(p) and C.HIDDEN_LAYER <= c < C.ACCEPT and p in candidate.printed
+    ]
+    if not doubtful:
+        return candidate, []
+    held = pinned(candidate.project, candidate.printed, sorted(doubtful), RULES)
+    if not held:
+        return candidate, []
+    lifted = {**conf, **{p: C.ARITHMETIC_PINNED for p in held}}
+    finding = Finding(
+        rule=ARITHMETIC_EVIDENCE,
+        severity=Severity.info,
+        fields=held,
+        message=f"read with doubt, pinned by the arithmetic (any one misread character "
+        f"would break a rule): {', '.join(held)}",
+    )
+    return candidate.model_copy(update={"field_confidence": lifted}), [finding]
 
 
 def reconcile_project(

@@ -52,10 +52,12 @@ class DocumentStatus(StrEnum):
 
 
 class Severity(StrEnum):
-    """How bad a finding is: errors block acceptance, warnings are shown."""
+    """How bad a finding is: errors block acceptance, warnings are shown, info is evidence
+    (a note on how a value was vouched for)."""
 
     error = "error"
     warning = "warning"
+    info = "info"
 
 
 class TextLayer(StrEnum):

@@ -20,6 +20,7 @@ from jixiao_eval.scoring.models import (
     Value,
 )
 from jixiao_eval.scoring.text import name_similarity, narrative_similarity, normalize_text
+from pipeline.checks.evidence import ARITHMETIC_EVIDENCE
 from schemas.output import DocumentResult, ProjectResult
 from schemas.report import FundsBlock, FundsLine, Indicator, Project, TruthProject, TruthReport
 
@@ -124,6 +125,7 @@ def score_field(
     expected: Value,
     got: Value,
     confidence: float | None,
+    pinned: bool = False,
 ) -> FieldScore:
     """Compare one truth value with one output value according to the field's kind."""
     similarity: float | None = None
@@ -143,6 +145,7 @@ def score_field(
         correct=correct,
         similarity=similarity,
         confidence=confidence,
+        pinned=pinned,
     )
 
 
@@ -184,10 +187,11 @@ def _compare_project(
     def confidence(path: str) -> float:
         return output.field_confidence.get(path, output.confidence)
 
+    pinned = {p for f in output.findings if f.rule == ARITHMETIC_EVIDENCE for p in f.fields}
     lines = printed_lines(truth, output)
     got = {path: value for path, _, value in project_values(output, lines)}
     scores = [
-        score_field(path, path, kind, expected, got[path], confidence(path))
+        score_field(path, path, kind, expected, got[path], confidence(path), path in pinned)
         for path, kind, expected in project_values(truth, lines)
     ]
     missing_rows: list[int] = []
@@ -206,6 +210,7 @@ def _compare_project(
                         expected,
                         got_row[name],
                         confidence(out_path),
+                        out_path in pinned,
                     )
                 )
         elif pair.truth is not None:
@@ -385,6 +390,8 @@ def aggregate(cases: Sequence[CaseScore]) -> Metrics:
         inconsistent=len(inconsistent),
         inconsistent_flagged=sum(p.flagged for p in inconsistent),
         flagged_inconsistent_rate=_rate(sum(p.flagged for p in inconsistent), len(inconsistent)),
+        pinned=tally.pinned.total,
+        pinned_wrong=tally.pinned.total - tally.pinned.correct,
         calibration=[b.model_copy() for b in bins],
         calibrated_fields=sum(b.n for b in bins),
         ece=expected_calibration_error(bins),

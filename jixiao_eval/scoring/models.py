@@ -31,6 +31,9 @@ class FieldScore(_Model):
     confidence: float | None = Field(
         default=None, description="Output field confidence (fallback: project confidence)."
     )
+    pinned: bool = Field(
+        default=False, description="The output vouched for it by the arithmetic (ARITHMETIC)."
+    )
     outcome: Literal["compared", "missing", "extra"] = Field(
         default="compared",
         description="missing: no output for this truth field; extra: output without truth.",
@@ -94,6 +97,7 @@ class Tally(_Model):
     per_field: dict[str, Counts] = Field(default_factory=dict)
     per_field_kind: dict[str, FieldKind] = Field(default_factory=dict)
     calibration: list[CalibrationBin] = Field(default_factory=empty_bins)
+    pinned: Counts = Field(default_factory=Counts)
 
     @property
     def fields(self) -> Counts:
@@ -111,6 +115,8 @@ class Tally(_Model):
             self.narrative_similarity_sum += score.similarity or 0.0
         self.per_field.setdefault(score.field, Counts()).add(score.correct)
         self.per_field_kind[score.field] = score.kind
+        if score.pinned:
+            self.pinned.add(score.correct)
         if score.confidence is not None:
             count = len(self.calibration)
             index = min(max(int(score.confidence * count), 0), count - 1)
@@ -125,6 +131,7 @@ class Tally(_Model):
         self.short_text.merge(other.short_text)
         self.narrative.merge(other.narrative)
         self.narrative_similarity_sum += other.narrative_similarity_sum
+        self.pinned.merge(other.pinned)
         for field, counts in other.per_field.items():
             self.per_field.setdefault(field, Counts()).merge(counts)
         self.per_field_kind.update(other.per_field_kind)
@@ -234,6 +241,8 @@ class Metrics(_Model):
     inconsistent: int
     inconsistent_flagged: int
     flagged_inconsistent_rate: float | None
+    pinned: int = Field(default=0, description="Values vouched for by the arithmetic.")
+    pinned_wrong: int = Field(default=0, description="Of those, wrong.")
     calibration: list[CalibrationBin]
     calibrated_fields: int
     ece: float | None

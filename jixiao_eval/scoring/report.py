@@ -92,6 +92,11 @@ def print_table(report: EvalReport, file: TextIO | None = None) -> None:
         f"{report.settings.get('narrative_threshold', '')}) {_pct(overall.narrative_exact)}",
         file=out,
     )
+    print(
+        f"values vouched for by the arithmetic (read with doubt, pinned by R1-R6/R11): "
+        f"{overall.pinned}, of which wrong: {overall.pinned_wrong}",
+        file=out,
+    )
     failed = [c for c in report.cases if c.error or c.input_errors]
     for case in failed[:_MAX_FAILED_SHOWN]:
         reason = case.error or "; ".join(case.input_errors)
@@ -294,6 +299,10 @@ def render_html(report: EvalReport) -> str:
         f"<p>Expected calibration error {_ece(overall.ece)} over "
         f"{overall.calibrated_fields} fields with a confidence.</p>",
         reliability_diagram("chart-calibration", "Reliability diagram", overall.calibration),
+        "<h2>Arithmetic as evidence</h2>",
+        f"<p>{overall.pinned} values read with doubt were vouched for by the arithmetic (every "
+        f"one-character misreading of them breaks a rule); {overall.pinned_wrong} of them are "
+        "wrong.</p>",
         "<h2>Per-field accuracy (worst first)</h2>",
         _field_table(overall),
         "<h2>Cases</h2>",
