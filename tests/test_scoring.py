@@ -339,7 +339,10 @@ def test_html_and_json_reports(tmp_path: Path, truth: TruthReport) -> None:
     assert {"chart-variants", "chart-calibration"} <= ids
     assert ("meta", {"charset": "utf-8"}) in checker.seen
     assert sum(tag == "details" for tag, _ in checker.seen) == 3
-    assert sum(1 for tag, a in checker.seen if tag == "line" and a.get("class") == "diagonal") == 1
+    # one reliability diagram overall, one per variant with held-out documents
+    diagonals = sum(1 for tag, a in checker.seen if tag == "line" and a.get("class") == "diagonal")
+    assert diagonals == 1 + len(report.held_out)
+    assert {f"chart-held-out-{v}" for v in report.held_out} <= ids
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert escape(truth.projects[1].indicators[0].name) in page  # the missing row, in Chinese
     assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
@@ -441,3 +444,21 @@ def test_levenshtein_matches_the_textbook_table() -> None:
         a = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
         b = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 70)))
         assert levenshtein(a, b) == _reference_levenshtein(a, b), (a, b)
+
+
+def test_the_held_out_part_is_a_fixed_half_of_the_documents() -> None:
+    """Split by document: both parts hold documents, every variant of one falls on one side."""
+    from pathlib import Path
+
+    from jixiao_eval.scoring.split import held_out
+
+    truths = sorted(
+        p.name
+        for p in (Path(__file__).resolve().parents[1] / "eval" / "truth").glob("*.json")
+        if p.name != "index.json"
+    )
+    sides = [held_out(t) for t in truths]
+    assert 0.25 * len(truths) <= sum(sides) <= 0.75 * len(truths)
+    assert sides == [held_out(t) for t in truths]  # fixed
+    name = truths[0].removesuffix(".json")
+    assert held_out(name) == held_out(f"{name}.truth.json") == held_out(f"eval/truth/{name}.json")

@@ -15,6 +15,7 @@ from jixiao_eval.pdfgen.write import VARIANTS
 from jixiao_eval.scoring.align import NAME_THRESHOLD
 from jixiao_eval.scoring.metrics import NARRATIVE_THRESHOLD, aggregate, score_document
 from jixiao_eval.scoring.models import CaseScore, EvalReport
+from jixiao_eval.scoring.split import held_out
 from schemas.output import DocumentResult
 from schemas.report import TruthReport
 
@@ -153,8 +154,11 @@ def build_report(
     """Aggregate scored cases per variant and overall."""
     by_variant: dict[str, list[CaseScore]] = {}
     by_group: dict[str, list[CaseScore]] = {}
+    held: dict[str, list[CaseScore]] = {}
     for case in cases:
         by_variant.setdefault(case.variant, []).append(case)
+        if held_out(case.truth or case.id):
+            held.setdefault(case.variant, []).append(case)
         if case.family:
             by_group.setdefault(group_label(case.family, case.variant), []).append(case)
     return EvalReport(
@@ -166,6 +170,7 @@ def build_report(
         },
         variants={name: aggregate(group) for name, group in sorted(by_variant.items())},
         groups={name: aggregate(group) for name, group in sorted(by_group.items())},
+        held_out={name: aggregate(group) for name, group in sorted(held.items())},
         overall=aggregate(cases),
         cases=cases,
     )

@@ -261,5 +261,9 @@ class EvalReport(_Model):
     groups: dict[str, Metrics] = Field(
         default_factory=dict, description="Per family / producer, for cases with a family."
     )
+    held_out: dict[str, Metrics] = Field(
+        default_factory=dict,
+        description="Per variant, the held-out documents only (scoring/split.py).",
+    )
     overall: Metrics
     cases: list[CaseScore]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import sys
 import uuid
@@ -77,6 +78,25 @@ def _print_metrics(first: str, rows: list[tuple[str, Metrics]], out: TextIO) -> 
         print(line(row), file=out)
 
 
+def _held_out_calibration(report: EvalReport) -> list[str]:
+    """The held-out documents' ECE and reliability diagram, per variant that has OCR'd fields
+    (thresholds were tuned on the other documents only)."""
+    out = ["<h2>Calibration on held-out documents</h2>"] if report.held_out else []
+    for name, m in report.held_out.items():
+        out.append(
+            f"<p>{html.escape(name)}: ECE {_ece(m.ece)} over {m.calibrated_fields} fields of "
+            f"{m.docs} held-out documents.</p>"
+        )
+        out.append(
+            reliability_diagram(
+                f"chart-held-out-{html.escape(name)}",
+                f"Reliability diagram, held out: {name}",
+                m.calibration,
+            )
+        )
+    return out
+
+
 def print_table(report: EvalReport, file: TextIO | None = None) -> None:
     """Console summary: one row per variant plus overall, per family / producer, worst fields."""
     out = file if file is not None else sys.stdout
@@ -84,6 +104,9 @@ def print_table(report: EvalReport, file: TextIO | None = None) -> None:
     if report.groups:
         print("\nby family and producer:", file=out)
         _print_metrics("family / producer", list(report.groups.items()), out)
+    if report.held_out:
+        print("\nheld-out documents (no threshold was tuned on them):", file=out)
+        _print_metrics("variant (held out)", list(report.held_out.items()), out)
     overall = report.overall
     print(
         f"\nmissing projects {overall.projects_missing}, extra projects "
@@ -299,6 +322,7 @@ def render_html(report: EvalReport) -> str:
         f"<p>Expected calibration error {_ece(overall.ece)} over "
         f"{overall.calibrated_fields} fields with a confidence.</p>",
         reliability_diagram("chart-calibration", "Reliability diagram", overall.calibration),
+        *_held_out_calibration(report),
         "<h2>Arithmetic as evidence</h2>",
         f"<p>{overall.pinned} values read with doubt were vouched for by the arithmetic (every "
         f"one-character misreading of them breaks a rule); {overall.pinned_wrong} of them are "
