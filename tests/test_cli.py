@@ -479,7 +479,8 @@ def test_eval_on_one_document(capsys: pytest.CaptureFixture[str], tmp_path: Path
         str(pdf_dir),
     )
     assert rc == 0
-    table = [line for line in stdout.splitlines() if line.startswith("digital")]
+    main_table = stdout.split("\n\n", 1)[0]  # the per-variant table (held-out one below)
+    table = [line for line in main_table.splitlines() if line.startswith("digital")]
     assert len(table) == 1, stdout
     assert "100.0%" in table[0]  # the seed digital PDF reads perfectly
     report = json.loads((out / "report.json").read_text("utf-8"))
