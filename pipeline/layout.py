@@ -9,6 +9,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from operator import attrgetter, itemgetter
 
+from pipeline.batch.limits import current_limits
+from pipeline.errors import InputFileError
 from pipeline.models import (
     BBox,
     Cell,
@@ -23,6 +25,7 @@ from pipeline.models import (
 )
 from pipeline.numbers import read_number
 from pipeline.textnorm import clean, is_cjk, nfkc, suspicious_glyphs
+from schemas import ErrorKind
 
 _SNAP = 1.5  # points: lines closer than this are the same line
 _JOIN_GAP = 2.5  # points: collinear pieces closer than this are one line
@@ -118,6 +121,23 @@ def _covered(lines: list[tuple[float, float]], a: float, b: float) -> bool:
     for s, e in lines:
         got += max(0.0, min(e, b) - max(s, a))
     return got >= need
+
+
+def _check_grid_size(
+    page: int, hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]
+) -> None:
+    """Refuse a page whose ruling lines would make a grid over the cell budget, before any grid
+    is built: the page's rows x columns bound every table's on it."""
+    cap = current_limits().max_grid_cells
+    rows = len(_cluster([y for y, _, _ in hs], _SNAP)) - 1
+    cols = len(_cluster([x for x, _, _ in vs], _SNAP)) - 1
+    if rows * cols > cap:
+        raise InputFileError(
+            "",
+            ErrorKind.too_complex,
+            f"too_complex: page {page}: ruling lines making a grid of {rows} × {cols} cells "
+            f"(limit {cap} cells per table)",
+        )
 
 
 def _build_grid(
@@ -349,6 +369,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     tables: list[Table] = []
     grids = []
     glyphs = [(ch.x0, ch.y0, ch.x1, ch.y1) for ch in page.chars if not ch.c.isspace()]
+    _check_grid_size(page.number, hs, vs)  # before the pairwise search of crossing lines
     for h_idx, v_idx in _components(hs, vs):
         th = [hs[i] for i in h_idx]
         tv = _close_open_sides(th, [vs[j] for j in v_idx])
