@@ -43,13 +43,24 @@ def _cluster(values: list[float], tol: float) -> list[float]:
     return [sum(c) / len(c) for c in out]
 
 
+def _nearest(centres: list[float], v: float) -> int:
+    """Index of the sorted centre nearest v (the lower one on a tie), by bisection: a page of
+    thousands of lines must not cost lines x centres comparisons."""
+    i = bisect_right(centres, v)
+    if i == 0:
+        return 0
+    if i == len(centres) or v - centres[i - 1] <= centres[i] - v:
+        return i - 1
+    return i
+
+
 def _merge_lines(segs: Iterable[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
     """(pos, start, end) pieces -> maximal collinear lines."""
     by_pos: dict[float, list[tuple[float, float]]] = {}
     items = sorted(segs)
     positions = _cluster([p for p, _, _ in items], _SNAP)
     for p, a, b in items:
-        i = min(range(len(positions)), key=lambda k: abs(positions[k] - p))
+        i = _nearest(positions, p)
         by_pos.setdefault(positions[i], []).append((a, b))
     out: list[tuple[float, float, float]] = []
     for pos, spans in by_pos.items():
@@ -150,10 +161,10 @@ def _build_grid(
     xs = _cluster([x for x, _, _ in vs], _SNAP)
     h_at: dict[int, list[tuple[float, float]]] = {}
     for y, a, b in hs:
-        h_at.setdefault(min(range(len(ys)), key=lambda k: abs(ys[k] - y)), []).append((a, b))
+        h_at.setdefault(_nearest(ys, y), []).append((a, b))
     v_at: dict[int, list[tuple[float, float]]] = {}
     for x, a, b in vs:
-        v_at.setdefault(min(range(len(xs)), key=lambda k: abs(xs[k] - x)), []).append((a, b))
+        v_at.setdefault(_nearest(xs, x), []).append((a, b))
     nr, nc = len(ys) - 1, len(xs) - 1
     # v[i][j]: an edge between cells (i, j-1) and (i, j); h[i][j]: between (i-1, j) and (i, j).
     v = [[_covered(v_at.get(j, []), ys[i], ys[i + 1]) for j in range(nc + 1)] for i in range(nr)]
