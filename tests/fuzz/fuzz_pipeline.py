@@ -2,13 +2,20 @@
 
 Outside CI's time. Every input goes through pipeline.run.process_file, which must come back
 with a result or one clear error, never "internal error" (our bug) and never kill the process.
-A worker process runs the inputs; the parent restarts it if it dies (a MuPDF crash) and keeps
-the input that killed it. Every crashing input is saved under OUT/crashes/ to become a
-regression fixture (tests/fixtures/fuzz/).
+A worker process runs the inputs under production's per-file limits (LimitsOptions: the memory
+cap pipeline/batch/worker.py applies, pixel, content, glyph, line and grid budgets); the parent
+restarts it if it dies or hangs. Each input's peak RSS is measured (VmHWM, reset per input: a
+spawned worker's ru_maxrss starts at its parent's peak, so it cannot be used). Kept under
+OUT/crashes/<reason>/ with a .txt saying why, to become regression fixtures
+(tests/fixtures/fuzz/): crashes, worker deaths, hangs (--timeout), inputs over --rss-threshold,
+and too_complex ones. Every result is a line of OUT/inputs.jsonl; --seed fixes the inputs.
 
-    python tests/fuzz/fuzz_pipeline.py --minutes 30 --out /tmp/fuzz
+    nice -n 10 python tests/fuzz/fuzz_pipeline.py --minutes 30 --out /tmp/fuzz --seed 7
 
-The last line is a JSON summary: inputs tried, minutes, peak memory, crashes found.
+The last line is a JSON summary. Last 30-minute run (seed 7, commit c560dbe, 2 shared cores at a
+load average of ~10): 1054 inputs in 1923 s, 0 crashes, 0 deaths, 9 timeouts (over 120 s; the
+one examined is in OCR's recogniser, pipeline/ocr.py _recognize, on a damaged digital page),
+0 too_complex, peak worker RSS 450 MiB, max per-input RSS 450 MiB.
 """
 
 from __future__ import annotations
