@@ -9,6 +9,8 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from operator import attrgetter, itemgetter
 
+from pipeline.batch.limits import current_limits
+from pipeline.errors import InputFileError
 from pipeline.models import (
     BBox,
     Cell,
@@ -23,6 +25,7 @@ from pipeline.models import (
 )
 from pipeline.numbers import read_number
 from pipeline.textnorm import clean, is_cjk, nfkc, suspicious_glyphs
+from schemas import ErrorKind
 
 _SNAP = 1.5  # points: lines closer than this are the same line
 _JOIN_GAP = 2.5  # points: collinear pieces closer than this are one line
@@ -40,13 +43,24 @@ def _cluster(values: list[float], tol: float) -> list[float]:
     return [sum(c) / len(c) for c in out]
 
 
+def _nearest(centres: list[float], v: float) -> int:
+    """Index of the sorted centre nearest v (the lower one on a tie), by bisection: a page of
+    thousands of lines must not cost lines x centres comparisons."""
+    i = bisect_right(centres, v)
+    if i == 0:
+        return 0
+    if i == len(centres) or v - centres[i - 1] <= centres[i] - v:
+        return i - 1
+    return i
+
+
 def _merge_lines(segs: Iterable[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
     """(pos, start, end) pieces -> maximal collinear lines."""
     by_pos: dict[float, list[tuple[float, float]]] = {}
     items = sorted(segs)
     positions = _cluster([p for p, _, _ in items], _SNAP)
     for p, a, b in items:
-        i = min(range(len(positions)), key=lambda k: abs(positions[k] - p))
+        i = _nearest(positions, p)
         by_pos.setdefault(positions[i], []).append((a, b))
     out: list[tuple[float, float, float]] = []
     for pos, spans in by_pos.items():
@@ -120,6 +134,23 @@ def _covered(lines: list[tuple[float, float]], a: float, b: float) -> bool:
     return got >= need
 
 
+def _check_grid_size(
+    page: int, hs: list[tuple[float, float, float]], vs: list[tuple[float, float, float]]
+) -> None:
+    """Refuse a page whose ruling lines would make a grid over the cell budget, before any grid
+    is built: the page's rows x columns bound every table's on it."""
+    cap = current_limits().max_grid_cells
+    rows = len(_cluster([y for y, _, _ in hs], _SNAP)) - 1
+    cols = len(_cluster([x for x, _, _ in vs], _SNAP)) - 1
+    if rows * cols > cap:
+        raise InputFileError(
+            "",
+            ErrorKind.too_complex,
+            f"too_complex: page {page}: ruling lines making a grid of {rows} × {cols} cells "
+            f"(limit {cap} cells per table)",
+        )
+
+
 def _build_grid(
     hs: list[tuple[float, float, float]],
     vs: list[tuple[float, float, float]],
@@ -130,10 +161,10 @@ def _build_grid(
     xs = _cluster([x for x, _, _ in vs], _SNAP)
     h_at: dict[int, list[tuple[float, float]]] = {}
     for y, a, b in hs:
-        h_at.setdefault(min(range(len(ys)), key=lambda k: abs(ys[k] - y)), []).append((a, b))
+        h_at.setdefault(_nearest(ys, y), []).append((a, b))
     v_at: dict[int, list[tuple[float, float]]] = {}
     for x, a, b in vs:
-        v_at.setdefault(min(range(len(xs)), key=lambda k: abs(xs[k] - x)), []).append((a, b))
+        v_at.setdefault(_nearest(xs, x), []).append((a, b))
     nr, nc = len(ys) - 1, len(xs) - 1
     # v[i][j]: an edge between cells (i, j-1) and (i, j); h[i][j]: between (i-1, j) and (i, j).
     v = [[_covered(v_at.get(j, []), ys[i], ys[i + 1]) for j in range(nc + 1)] for i in range(nr)]
@@ -349,6 +380,7 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
     tables: list[Table] = []
     grids = []
     glyphs = [(ch.x0, ch.y0, ch.x1, ch.y1) for ch in page.chars if not ch.c.isspace()]
+    _check_grid_size(page.number, hs, vs)  # before the pairwise search of crossing lines
     for h_idx, v_idx in _components(hs, vs):
         th = [hs[i] for i in h_idx]
         tv = _close_open_sides(th, [vs[j] for j in v_idx])

@@ -72,6 +72,17 @@ class LimitsOptions(_Options):
         description="Decompressed drawing instructions (content streams) of one page, in bytes.",
     )
     max_glyphs: int = Field(default=200_000, ge=1000, description="Characters drawn on one page.")
+    # A few KB of drawing instructions can draw a grid of thousands of lines; the layout reader
+    # holds every elementary cell of a table (~600 bytes each), so lines and cells are counted
+    # before it builds the grid, not after (a 7 KB PDF of 1000 x 1000 lines took 730 MB).
+    max_ruling_lines: int = Field(
+        default=10_000, ge=100, description="Ruling lines on one page (real pages: under 100)."
+    )
+    max_grid_cells: int = Field(
+        default=100_000,
+        ge=1000,
+        description="Elementary cells of one ruled table (rows x columns of its grid lines).",
+    )
 
 
 MAX_JOBS = 64  # more worker processes than this is a typo, not a plan (each holds a PDF reader)

@@ -6,16 +6,16 @@ import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 import fitz
 
+from pipeline.batch.limits import current_limits as _limits
 from pipeline.errors import InputFileError
 from pipeline.models import Char, PageContent, Segment, TextLayer
-from pipeline.options import LimitsOptions, RenderOptions
+from pipeline.options import RenderOptions
 
 if TYPE_CHECKING:
     import numpy as np
@@ -87,23 +87,6 @@ def open_pdf(path: Path, options: RenderOptions | None = None) -> Iterator[fitz.
 
 # --- resource limits: what one page may cost before it is refused as too_complex -------------
 
-_LIMITS: ContextVar[LimitsOptions | None] = ContextVar("render_limits", default=None)
-_DEFAULT_LIMITS = LimitsOptions()
-
-
-def _limits() -> LimitsOptions:
-    return _LIMITS.get() or _DEFAULT_LIMITS
-
-
-@contextmanager
-def resource_limits(limits: LimitsOptions) -> Iterator[None]:
-    """Apply `limits` to every page read and render inside the block (this thread only)."""
-    token = _LIMITS.set(limits)
-    try:
-        yield
-    finally:
-        _LIMITS.reset(token)
-
 
 def _too_complex(page: fitz.Page, what: str) -> InputFileError:
     return InputFileError(
@@ -166,6 +149,13 @@ def check_glyph_count(page: fitz.Page, n: int) -> None:
     cap = _limits().max_glyphs
     if n > cap:
         raise _too_complex(page, f"{n} characters drawn (limit {cap} per page)")
+
+
+def check_line_count(page: fitz.Page, n: int) -> None:
+    """Refuse a page that draws more ruling lines than any table has, before the grid is built."""
+    cap = _limits().max_ruling_lines
+    if n > cap:
+        raise _too_complex(page, f"{n} ruling lines drawn (limit {cap} per page)")
 
 
 # The PDF specification lets readers accept junk before the header; 1024 bytes is the customary
@@ -247,6 +237,7 @@ def read_page(page: fitz.Page) -> PageContent:
                         invisible += 1
     check_glyph_count(page, len(chars))
     segments = _ruling_segments(page)
+    check_line_count(page, len(segments))
     area = page.rect.width * page.rect.height or 1.0
     covered = 0.0
     boxes: list[tuple[float, float, float, float]] = []

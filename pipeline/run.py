@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pipeline import __version__
 from pipeline.batch.inputs import display_name
+from pipeline.batch.limits import resource_limits
 from pipeline.completeness import check_complete
 from pipeline.errors import InputFileError
 from pipeline.extract.labels import other_document
@@ -28,7 +29,7 @@ from pipeline.models import DocumentLayout, TextLayer
 from pipeline.options import RunOptions
 from pipeline.read import read_document
 from pipeline.reconcile import reconcile_project
-from pipeline.render import is_out_of_memory, open_pdf, resource_limits
+from pipeline.render import is_out_of_memory, open_pdf
 from schemas import DocumentResult, DocumentStatus, ErrorKind, InputError, LLMRecord
 
 
