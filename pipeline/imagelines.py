@@ -18,10 +18,10 @@ from pipeline.models import Segment
 # Ruling lines are at least this long (points). Horizontal: longer than any stroke of an
 # 18 pt title, shorter than the narrowest column (~30 pt). Vertical: shorter than the lowest
 # one-line row (~16 pt) yet longer than a cell character's stroke; a title's vertical
-# strokes are then told apart by not ending on a horizontal rule.
+# strokes are then told apart by meeting no horizontal rule.
 H_MIN_PT = 20.0
 V_MIN_PT = 11.0
-_TOUCH_PT = 3.0  # a vertical line's ends lie on horizontal rules within this distance
+_TOUCH_PT = 3.0  # a vertical line meets a horizontal rule within this distance
 _MAX_SKEW = 5.0  # degrees; beyond this the page is rotated, not skewed
 
 
@@ -133,14 +133,24 @@ def ruling_segments(img: PageImage) -> list[Segment]:
         Segment((x + w / 2) * s, y * s, (x + w / 2) * s, (y + h) * s)
         for x, y, w, h in _runs(img.ink, int(V_MIN_PT * img.scale), horizontal=False)
     ]
-    vs = [v for v in vs if _on_rule(v.x0, v.y0, hs) and _on_rule(v.x0, v.y1, hs)]
+    vs = [v for v in vs if _is_rule(v, hs)]
     hs = [h for h in hs if any(_crosses(h, v) for v in vs)]
     return hs + vs
 
 
-def _on_rule(x: float, y: float, hs: list[Segment]) -> bool:
+def _is_rule(v: Segment, hs: list[Segment]) -> bool:
+    """Whether a vertical run is a table's line rather than a character's stroke.
+
+    A title's stroke meets no horizontal rule. Not "both ends on a rule": Writer draws the
+    sides of a vertically merged cell on its first row only, so a line can end in the middle
+    of the merged cell, at the height of its neighbour's row line. A line meets two rules, or
+    meets one and ends, at both ends, at the height of a row line.
+    """
+    met = sum(1 for h in hs if _crosses(h, v))
+    if met >= 2:
+        return True
     t = _TOUCH_PT
-    return any(abs(h.y0 - y) <= t and h.x0 - t <= x <= h.x1 + t for h in hs)
+    return met == 1 and all(any(abs(h.y0 - y) <= t for h in hs) for y in (v.y0, v.y1))
 
 
 def _crosses(h: Segment, v: Segment) -> bool:

@@ -263,6 +263,8 @@ def _indicators(col: _Collector, raw: RawProject) -> list[Indicator]:
                 )
             elif (i, key) in raw.level_doubts:
                 col.doubt(f"{p}.{key}", "the row's name cell spans this column: taken from above")
+            elif i in raw.shared_levels:
+                col.doubt(f"{p}.{key}", "one scanned cell spans the 一级 and 二级 columns")
         for key in (*texts, *optional):
             vals_i[key] = col.text(f"{p}.{key}", row.get(key) or [])
         for key in ("unit", "nature"):
