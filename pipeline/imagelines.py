@@ -156,3 +156,25 @@ def _is_rule(v: Segment, hs: list[Segment]) -> bool:
 def _crosses(h: Segment, v: Segment) -> bool:
     t = _TOUCH_PT
     return h.x0 - t <= v.x0 <= h.x1 + t and v.y0 - t <= h.y0 <= v.y1 + t
+
+
+# An empty cell is looked at this far inside its ruling lines (points): clear of the lines
+# and their blur, yet wide of any glyph, which sits in the cell's padding-free middle.
+_INK_MARGIN_PT = 3.0
+_INK_MIN_PT = 1.5  # a mark at least this tall or wide is print, not a speck or JPEG noise
+
+
+def has_ink(img: PageImage, bbox: tuple[float, float, float, float]) -> bool:
+    """Whether a cell (points, deskewed frame) holds a printed mark: a cell OCR read as empty
+    but with ink in it is a reading missed (a lone ≥ or 0), not an empty cell."""
+    s, m = img.scale, _INK_MARGIN_PT
+    x0, y0 = int((bbox[0] + m) * s), int((bbox[1] + m) * s)
+    x1, y1 = int((bbox[2] - m) * s), int((bbox[3] - m) * s)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return False
+    crop = img.ink[y0:y1, x0:x1]
+    # An opening removes the specks and single-pixel noise a scan leaves on blank paper.
+    crop = cv2.morphologyEx(crop, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    least = _INK_MIN_PT * s
+    return any(max(stats[i][2], stats[i][3]) >= least for i in range(1, n))
