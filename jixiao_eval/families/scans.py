@@ -11,6 +11,7 @@ import hashlib
 import json
 import sys
 import zlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import fitz
@@ -57,13 +58,15 @@ def _derivation_key() -> str:
     return h.hexdigest()[:16]
 
 
-def scan_pdf(src: Path, seed: int) -> bytes:
-    """The image-only PDF of `src`: every page rendered grey at a scanner's dpi, skewed,
-    blurred, noisy, JPEG, at the page's own size (landscape pages stay landscape)."""
+def scan_pdf(src: Path, seed: int, pages: Sequence[int] | None = None) -> bytes:
+    """The image-only PDF of `src` (or of its `pages`, 0-based): every page rendered grey at
+    a scanner's dpi, skewed, blurred, noisy, JPEG, at the page's own size (landscape pages
+    stay landscape)."""
     rng = np.random.default_rng([seed, 20261201])
     out = fitz.open()
     with fitz.open(src) as doc:
-        for page in doc:
+        for number in range(len(doc)) if pages is None else pages:
+            page = doc[number]
             jpeg, _ = degrade.scan_page(page, rng)
             new = out.new_page(width=page.rect.width, height=page.rect.height)
             new.insert_image(new.rect, stream=jpeg)
