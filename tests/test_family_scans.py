@@ -16,7 +16,7 @@ import pytest
 from jixiao_eval.families.scans import derive_scans, scan_pdf
 from jixiao_eval.scoring.metrics import score_document
 from pipeline.run import process_file
-from schemas.output import Status
+from schemas.output import ErrorKind, Status
 from schemas.report import TruthReport
 
 SET = Path(__file__).resolve().parents[1] / "eval" / "families"
@@ -85,3 +85,13 @@ def test_a_families_folder_derives_its_scans_into_the_cache(tmp_path: Path) -> N
     derive_scans(folder, cache)  # fresh: not made again
     assert scan.stat().st_mtime_ns == made
     assert derive_scans(tmp_path / "cache", tmp_path / "other") == []  # no index: no scans
+
+
+def test_a_scanned_other_document_is_named_not_guessed(tmp_path: Path) -> None:
+    src = SET / "not_project_01_bumen_zhengti_2022__writer.pdf"
+    scan = tmp_path / "bumen-scan.pdf"
+    scan.write_bytes(scan_pdf(src, 5))
+    doc = process_file(scan)
+    assert not doc.projects and len(doc.errors) == 1
+    assert doc.errors[0].kind == ErrorKind.no_table
+    assert "not a 项目支出绩效自评表 (部门整体支出绩效自评表 found by OCR" in doc.errors[0].message
