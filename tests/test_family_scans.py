@@ -90,7 +90,7 @@ def test_a_families_folder_derives_its_scans_into_the_cache(tmp_path: Path) -> N
 def test_a_scanned_other_document_is_named_not_guessed(tmp_path: Path) -> None:
     src = SET / "not_project_01_bumen_zhengti_2022__writer.pdf"
     scan = tmp_path / "bumen-scan.pdf"
-    scan.write_bytes(scan_pdf(src, 5))
+    scan.write_bytes(scan_pdf(src, 11))
     doc = process_file(scan)
     assert not doc.projects and len(doc.errors) == 1
     assert doc.errors[0].kind == ErrorKind.no_table
