@@ -8,6 +8,7 @@ import zlib
 from pathlib import Path
 
 import jixiao_eval.pdfgen as pdfgen
+from jixiao_eval.families.scans import scan_cases
 from jixiao_eval.pdfgen.write import write_report_pdf
 from jixiao_eval.scoring.evaluate import EvalCase, load_cases
 from pipeline.output import write_atomic
@@ -24,10 +25,18 @@ def bundled_truths() -> list[Path]:
     return [root / "seed_2024.truth.json", *derived]
 
 
-def families_cases() -> list[EvalCase]:
-    """The committed families set (eval/families/): LibreOffice PDFs with their truth."""
+def families_cases(pdf_dir: Path | None = None) -> list[EvalCase]:
+    """The committed families set (eval/families/): LibreOffice PDFs with their truth, and
+    with `pdf_dir` also their scans (derived into pdf_dir, see jixiao_eval/families/scans.py)."""
     folder = data_dir("eval") / "families"
-    return load_cases(folder) if folder.is_dir() else []
+    if not folder.is_dir():
+        return []
+    return load_cases(folder) + (family_scan_cases(folder, pdf_dir) if pdf_dir else [])
+
+
+def family_scan_cases(folder: Path, pdf_dir: Path, force: bool = False) -> list[EvalCase]:
+    """The derived scans of a families set folder (one with index.json), cached in pdf_dir."""
+    return scan_cases(folder, pdf_dir / "family-scans" / folder.resolve().name, force)
 
 
 def _generator_key() -> str:

@@ -7,7 +7,13 @@ import os
 import sys
 from pathlib import Path
 
-from jixiao_eval.bundled import DEFAULT_PDF_DIR, bundled_truths, families_cases, generate_pdfs
+from jixiao_eval.bundled import (
+    DEFAULT_PDF_DIR,
+    bundled_truths,
+    families_cases,
+    family_scan_cases,
+    generate_pdfs,
+)
 from jixiao_eval.scoring import EvalCase, evaluate, load_cases, print_table, write_html, write_json
 from pipeline.batch.driver import run_batch
 from pipeline.batch.summary import load_output
@@ -20,22 +26,24 @@ from schemas import DocumentResult
 def run_eval(args: argparse.Namespace, options: RunOptions) -> int:
     """Entry of `jixiao eval` (see pipeline/cli.py for the options)."""
     out = Path(args.out)
+    pdf_dir = Path(args.pdf_dir) if args.pdf_dir else DEFAULT_PDF_DIR
     if args.dir:
         cases = load_cases(Path(args.dir))
         if not cases:
             print(f"jixiao eval: no PDF with a truth JSON beside it in {args.dir}", file=sys.stderr)
             return 2
+        # A families set (its index.json lists producers) is scored on its scans too.
+        cases += family_scan_cases(Path(args.dir), pdf_dir, force=args.generate)
     else:
         variants = [v.strip() for v in args.variants.split(",") if v.strip()]
         truths = bundled_truths()
         if args.limit:
             truths = truths[: args.limit]
-        pdf_dir = Path(args.pdf_dir) if args.pdf_dir else DEFAULT_PDF_DIR
         triples = generate_pdfs(truths, variants, pdf_dir, force=args.generate)
         cases = [EvalCase(id=d, variant=v, pdf=p, truth=t) for d, v, p, t in triples]
         if not args.limit:
             # A full bundled run includes the committed real-producer PDFs of eval/families/.
-            cases += families_cases()
+            cases += families_cases(pdf_dir if "scan" in variants else None)
 
     outputs = out / "outputs"
     jobs = max(1, min(MAX_JOBS, getattr(args, "jobs", 0) or os.cpu_count() or 1))

@@ -18,10 +18,10 @@ from pipeline.models import Segment
 # Ruling lines are at least this long (points). Horizontal: longer than any stroke of an
 # 18 pt title, shorter than the narrowest column (~30 pt). Vertical: shorter than the lowest
 # one-line row (~16 pt) yet longer than a cell character's stroke; a title's vertical
-# strokes are then told apart by not ending on a horizontal rule.
+# strokes are then told apart by meeting no horizontal rule.
 H_MIN_PT = 20.0
 V_MIN_PT = 11.0
-_TOUCH_PT = 3.0  # a vertical line's ends lie on horizontal rules within this distance
+_TOUCH_PT = 3.0  # a vertical line meets a horizontal rule within this distance
 _MAX_SKEW = 5.0  # degrees; beyond this the page is rotated, not skewed
 
 
@@ -133,16 +133,48 @@ def ruling_segments(img: PageImage) -> list[Segment]:
         Segment((x + w / 2) * s, y * s, (x + w / 2) * s, (y + h) * s)
         for x, y, w, h in _runs(img.ink, int(V_MIN_PT * img.scale), horizontal=False)
     ]
-    vs = [v for v in vs if _on_rule(v.x0, v.y0, hs) and _on_rule(v.x0, v.y1, hs)]
+    vs = [v for v in vs if _is_rule(v, hs)]
     hs = [h for h in hs if any(_crosses(h, v) for v in vs)]
     return hs + vs
 
 
-def _on_rule(x: float, y: float, hs: list[Segment]) -> bool:
+def _is_rule(v: Segment, hs: list[Segment]) -> bool:
+    """Whether a vertical run is a table's line rather than a character's stroke.
+
+    A title's stroke meets no horizontal rule. Not "both ends on a rule": Writer draws the
+    sides of a vertically merged cell on its first row only, so a line can end in the middle
+    of the merged cell, at the height of its neighbour's row line. A line meets two rules, or
+    meets one and ends, at both ends, at the height of a row line.
+    """
+    met = sum(1 for h in hs if _crosses(h, v))
+    if met >= 2:
+        return True
     t = _TOUCH_PT
-    return any(abs(h.y0 - y) <= t and h.x0 - t <= x <= h.x1 + t for h in hs)
+    return met == 1 and all(any(abs(h.y0 - y) <= t for h in hs) for y in (v.y0, v.y1))
 
 
 def _crosses(h: Segment, v: Segment) -> bool:
     t = _TOUCH_PT
     return h.x0 - t <= v.x0 <= h.x1 + t and v.y0 - t <= h.y0 <= v.y1 + t
+
+
+# An empty cell is looked at this far inside its ruling lines (points): clear of the lines
+# and their blur, yet wide of any glyph, which sits in the cell's padding-free middle.
+_INK_MARGIN_PT = 3.0
+_INK_MIN_PT = 1.5  # a mark at least this tall or wide is print, not a speck or JPEG noise
+
+
+def has_ink(img: PageImage, bbox: tuple[float, float, float, float]) -> bool:
+    """Whether a cell (points, deskewed frame) holds a printed mark: a cell OCR read as empty
+    but with ink in it is a reading missed (a lone ≥ or 0), not an empty cell."""
+    s, m = img.scale, _INK_MARGIN_PT
+    x0, y0 = int((bbox[0] + m) * s), int((bbox[1] + m) * s)
+    x1, y1 = int((bbox[2] - m) * s), int((bbox[3] - m) * s)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return False
+    crop = img.ink[y0:y1, x0:x1]
+    # An opening removes the specks and single-pixel noise a scan leaves on blank paper.
+    crop = cv2.morphologyEx(crop, cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(crop, connectivity=8)
+    least = _INK_MIN_PT * s
+    return any(max(stats[i][2], stats[i][3]) >= least for i in range(1, n))

@@ -423,6 +423,10 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
             chars = bucket.get(cid, [])
             text, doubts, n_lines = _join(chars, keep_spaces=False)
             bbox = (xs[c0], ys[r0], xs[c1 + 1], ys[r1 + 1])
+            readings = _readings_in(page, bbox)
+            # A chosen empty reading is a mark OCR did not read (pipeline/read.py): the cell
+            # is not surely empty.
+            missed = [r.confidence for r in readings if r.chosen and not r.text and not chars]
             cells.append(
                 Cell(
                     row=r0,
@@ -433,9 +437,9 @@ def page_tables(page: PageContent) -> tuple[list[Table], list[TextLine]]:
                     text=text,
                     page=page.number,
                     doubtful=doubts,
-                    confidence=min((ch.score for ch in chars), default=1.0),
+                    confidence=min([*(ch.score for ch in chars), *missed], default=1.0),
                     read_with=page.read_with,
-                    readings=_readings_in(page, bbox),
+                    readings=readings,
                     alt_text=_second_reading(text, chars, n_lines),
                 )
             )

@@ -182,6 +182,8 @@ def _read_image_page(page: Page, content: PageContent, opts: ReadOptions) -> Pag
     )
     lines = read_regions(img, [c.bbox for c in cells], opts.threads)
     chars, readings = _arbitrate_cells(cells, per_cell, lines)
+    if not hidden:
+        readings += _missed_marks(img, cells, lines)
     boxes = [t.bbox for t in tables]
     if hidden:
         outside = [ch for ch in layer_chars if not any(_inside(ch, b) for b in boxes)]
@@ -249,6 +251,18 @@ def _read_pasted_tables(
 
 def _inside_box(x: float, y: float, box: BBox) -> bool:
     return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _missed_marks(img: PageImage, cells: list[Cell], lines: list[list[OcrLine]]) -> list[Reading]:
+    """Cells OCR read as empty although their pixels hold a mark (a lone ≥, a 0): an empty
+    reading, chosen, that the layout stage turns into an unsettled cell."""
+    from pipeline.imagelines import has_ink
+
+    return [
+        Reading(OCR, "", C.UNSETTLED, cell.bbox, True)
+        for cell, found in zip(cells, lines, strict=True)
+        if not ocr_text(found).text and has_ink(img, cell.bbox)
+    ]
 
 
 def _recheck_cells(

@@ -47,21 +47,21 @@ def _no_table_reason(layout: DocumentLayout, ocr: str) -> tuple[ErrorKind, str]:
     scanned = layers == {TextLayer.none} or (TextLayer.digital not in layers and not layout.tables)
     if scanned and ocr == "off":
         return ErrorKind.scanned, "scanned PDF and OCR is turned off (--ocr off): nothing to read"
+    tables = f"{len(layout.tables)} ruled tables on {layout.pages} pages"
+    texts = [ln.text for ln in layout.lines if ln.page <= 3]
+    texts += [c.text for t in layout.tables if t.page <= 3 for c in t.cells[:20]]
+    kind = other_document(texts)
+    if kind is not None:  # on a scan too: OCR read the title of another kind of document
+        return (
+            ErrorKind.no_table,
+            f"not a 项目支出绩效自评表 ({kind} found{' by OCR' if scanned else ''}; {tables}, "
+            "none with the 项目名称 / 绩效指标 labels)",
+        )
     if scanned:
         return (
             ErrorKind.scanned,
             f"scanned PDF: no 绩效自评表 found by OCR ({len(layout.tables)} ruled tables "
             f"on {layout.pages} pages)",
-        )
-    tables = f"{len(layout.tables)} ruled tables on {layout.pages} pages"
-    texts = [ln.text for ln in layout.lines if ln.page <= 3]
-    texts += [c.text for t in layout.tables if t.page <= 3 for c in t.cells[:20]]
-    kind = other_document(texts)
-    if kind is not None:
-        return (
-            ErrorKind.no_table,
-            f"not a 项目支出绩效自评表 ({kind} found; {tables}, none with the 项目名称 / "
-            "绩效指标 labels)",
         )
     return (
         ErrorKind.no_table,

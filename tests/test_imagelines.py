@@ -101,3 +101,58 @@ def test_text_strokes_are_not_ruling_lines(pdfs: dict[str, Path]) -> None:
         segs = ruling_segments(img)
     top = min(t.bbox[1] for t in tables)
     assert segs and all(min(s.y0, s.y1) >= top - 2 for s in segs)
+
+
+FAMILIES = Path(__file__).resolve().parents[1] / "eval" / "families"
+
+
+@pytest.mark.parametrize(
+    ("name", "page_no"),
+    [
+        # the 满意度 row: the 一级|二级 line is drawn on the merged cells' first row only
+        ("national_2020_02_dongliu_2023__writer.pdf", 1),
+        # landscape; double outer border whose left side ends in the middle of merged cells
+        ("sichuan_0013zp_01_pengxi_2023__writer.pdf", 0),
+        ("shanghai_district_01_putuo_tiyu_2022__writer.pdf", 0),
+    ],
+)
+def test_a_scanned_writer_page_has_the_grid_of_its_original(name: str, page_no: int) -> None:
+    from jixiao_eval.families.scans import scan_pdf
+
+    src = FAMILIES / name
+    with fitz.open(src) as doc:
+        want, _ = page_tables(read_page(doc[page_no]))
+    with fitz.open(stream=scan_pdf(src, 11, [page_no])) as scan:
+        _, got = _image_tables(scan[0])
+
+    def spans(tables: list[Table]) -> list[list[tuple[int, int, int, int]]]:
+        return [[(c.row, c.col, c.rowspan, c.colspan) for c in t.cells] for t in tables]
+
+    assert _shape(got) == _shape(want)
+    assert spans(got) == spans(want)
+
+
+def test_a_mark_in_a_cell_is_ink_and_specks_are_not() -> None:
+    from pipeline.imagelines import has_ink
+
+    dpi = 200
+    s = dpi / 72
+    gray = np.full((int(100 * s), int(300 * s)), 238, np.uint8)
+    rng = np.random.default_rng(3)
+    gray = np.clip(gray + rng.normal(0, 6, gray.shape), 0, 255).astype(np.uint8)
+    for x in (10, 110, 210, 290):  # three cells, 100 pt wide, 10..90 pt tall
+        gray[int(10 * s) : int(90 * s), int(x * s) : int(x * s) + 2] = 30
+    for y in (10, 90):
+        gray[int(y * s) : int(y * s) + 2, int(10 * s) : int(290 * s)] = 30
+    # a lone short stroke (the size of a "-" or a "≥"'s bar at 10 pt) in the first cell
+    gray[int(50 * s) : int(50 * s) + 3, int(55 * s) : int(62 * s)] = 40
+    # scattered single-pixel specks in the second; the third is blank paper
+    ys, xs = (
+        rng.integers(int(20 * s), int(80 * s), 12),
+        rng.integers(int(120 * s), int(200 * s), 12),
+    )
+    gray[ys, xs] = 40
+    img = prepare(gray, dpi, 300, 100, deskew=False)
+    assert has_ink(img, (10, 10, 110, 90))
+    assert not has_ink(img, (110, 10, 210, 90))
+    assert not has_ink(img, (210, 10, 290, 90))

@@ -113,6 +113,15 @@ def degrade(img: np.ndarray, p: ScanParams, rng: np.random.Generator) -> np.ndar
     return np.asarray(im)
 
 
+def scan_page(
+    page: fitz.Page, rng: np.random.Generator, *, mild: bool = False
+) -> tuple[bytes, ScanParams]:
+    """One page as a scanner would return it: (JPEG bytes, the parameters drawn for it)."""
+    params = scan_params(rng, mild=mild)
+    img = degrade(render_gray(page, params.dpi), params, rng)
+    return to_jpeg(img, params.quality), params
+
+
 def to_jpeg(img: np.ndarray, quality: int) -> bytes:
     """Encode a greyscale array as JPEG."""
     buf = io.BytesIO()

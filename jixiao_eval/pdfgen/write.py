@@ -63,10 +63,9 @@ def _raster(
     """One JPEG per page (A4), plus an invisible corrupted text layer when `layers` is given."""
     out = fitz.open()
     for i, page in enumerate(src):
-        params = degrade.scan_params(rng, mild=mild)
-        img = degrade.degrade(degrade.render_gray(page, params.dpi), params, rng)
+        jpeg, params = degrade.scan_page(page, rng, mild=mild)
         new = out.new_page(width=PAGE_W, height=PAGE_H)
-        new.insert_image(new.rect, stream=degrade.to_jpeg(img, params.quality))
+        new.insert_image(new.rect, stream=jpeg)
         if layers is not None:
             texts = [
                 TextItem(t.x, t.y, degrade.corrupt_text(t.text, rng, rate), t.size, t.bold, t.field)

@@ -26,6 +26,8 @@ KNOWN_VARIANTS: frozenset[str] = frozenset(
     {"clean", "native", "scan", "scanned", "noisy", "rotated", "skewed", "lowres", "photo"}
     # The producers of the families set (eval/families/): LibreOffice Calc and Writer.
     | {"calc", "writer"}
+    # ... and the scans derived from them (jixiao_eval/families/scans.py).
+    | {"calc-scan", "writer-scan"}
 )
 USER_VARIANT = "user"
 

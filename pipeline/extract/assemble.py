@@ -177,6 +177,10 @@ class _Collector:
                 "READ_BLANK", Severity.warning, path, f"{path} is blank where a number is expected"
             )
         self.conf[path] = conf
+        used = cells if cells is not None else self.raw.cells.get(path, [])
+        if text.strip() == "1" and used and all(c.read_with is ReadWith.ocr for c in used):
+            # On these scans OCR reads a printed "/" (no value) as "1", sure of it.
+            self.doubt(path, "a lone '1' read by OCR may be a printed '/'")
         return to_float(reading.value) if reading.value is not None else None
 
     def _note(self, rule: str, severity: Severity, path: str, message: str) -> None:
@@ -263,6 +267,8 @@ def _indicators(col: _Collector, raw: RawProject) -> list[Indicator]:
                 )
             elif (i, key) in raw.level_doubts:
                 col.doubt(f"{p}.{key}", "the row's name cell spans this column: taken from above")
+            elif i in raw.shared_levels:
+                col.doubt(f"{p}.{key}", "one scanned cell spans the 一级 and 二级 columns")
         for key in (*texts, *optional):
             vals_i[key] = col.text(f"{p}.{key}", row.get(key) or [])
         for key in ("unit", "nature"):

@@ -23,6 +23,8 @@ class RawProject:
     # (indicator row, level key): a level taken from the group above past a name cell that
     # spans the level's column (Reader._name_spans_levels)
     level_doubts: set[tuple[int, str]] = field(default_factory=set)
+    # indicator rows whose 一级 and 二级 are one OCR'd cell (reader._levels_share_ocr_cell)
+    shared_levels: set[int] = field(default_factory=set)
     unit_cells: list[Cell] = field(default_factory=list)
     untrusted_layer: bool = False
     joined: set[str] = field(default_factory=set)

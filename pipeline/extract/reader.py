@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pipeline.extract import labels as L
 from pipeline.extract.raw import RawProject
 from pipeline.models import Cell, DocumentLayout, TextLayer
+from schemas import ReadWith
 from schemas.paths import INDICATOR_COLUMNS
 
 
@@ -56,6 +57,17 @@ def _joined(cells: list[Cell]) -> str:
 
 def _right_of(row: Row, cell: Cell) -> list[Cell]:
     return [c for c, start in row.cells if start and c.bbox[0] >= cell.bbox[2] - 0.5]
+
+
+def _levels_share_ocr_cell(got: dict[str, tuple[Cell, bool]]) -> bool:
+    """The 一级 and 二级 columns read as one OCR'd cell: on a scan that is usually a border
+    the image lost, and OCR interleaves the two labels' lines (满意度指满意度指标(10分)标), so
+    glued_levels cannot see it. A digital cell spanning both is a label printed once, and its
+    text is in order."""
+    one, two = got.get("level1"), got.get("level2")
+    if one is None or two is None or one[0] is not two[0] or not one[0].text:
+        return False
+    return one[0].read_with is not ReadWith.text_layer
 
 
 # Header labels whose value (the cells to their right) is one field.
@@ -235,6 +247,7 @@ class Reader:
                 got[key] = hit
         if not row.continues_table and not any(c.text for c, start in got.values() if start):
             return  # an empty grid row, or only merged cells passing through
+        shared = _levels_share_ocr_cell(got)
         spanned = self._name_spans_levels(got, row.continues_table)
         prev = self.cur.indicators[-1] if self.cur.indicators else None
         placeholder = self._placeholder(got)
@@ -255,6 +268,8 @@ class Reader:
         self.repeated_head = False  # the table continues from here on this page
         index = len(self.cur.indicators)
         self.cur.level_doubts |= {(index, k) for k in spanned}
+        if shared:
+            self.cur.shared_levels.add(index)
         ind: dict[str, list[Cell]] = {}
         for key in INDICATOR_COLUMNS:
             hit = got.get(key)
