@@ -10,10 +10,10 @@ from pathlib import Path
 from jixiao_eval.bundled import DEFAULT_PDF_DIR, bundled_truths, families_cases, generate_pdfs
 from jixiao_eval.scoring import EvalCase, evaluate, load_cases, print_table, write_html, write_json
 from pipeline.batch.driver import run_batch
+from pipeline.batch.inputs import output_names
 from pipeline.batch.summary import load_output
 from pipeline.options import MAX_JOBS, BatchOptions, RunOptions
 from pipeline.progress import Progress
-from pipeline.run import output_names
 from schemas import DocumentResult
 
 

@@ -140,7 +140,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(summary_line([r for r in done_results(report) if r.llm is not None]))
     from pipeline.exit_codes import run_exit_code
 
-    return run_exit_code(done_results(report), unmatched)
+    return run_exit_code(report.outcomes.values(), unmatched)
 
 
 def signal_name(signum: int) -> str:

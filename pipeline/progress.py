@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TextIO
 
-from schemas import DocumentResult, Status
+from pipeline.batch.task import Finished
 
 
 def _clock(seconds: float) -> str:
@@ -52,15 +52,15 @@ class Progress:
         """A line above the bar (a retried worker), shown even when the bar is not."""
         self._line(line, always=True)
 
-    def file_done(self, label: str, res: DocumentResult, size: int = 0) -> None:
+    def file_done(self, label: str, res: Finished, size: int = 0) -> None:
         """One input finished: count it, print its errors, refresh the display."""
         self.pages += res.pages
         self.bytes_done += size
-        self.accepted += sum(1 for p in res.projects if p.status is Status.accepted)
-        self.needs_review += sum(1 for p in res.projects if p.status is not Status.accepted)
+        self.accepted += res.accepted
+        self.needs_review += res.needs_review
         self.failed += 1 if res.errors else 0
-        for err in res.errors:
-            self._line(f"error: {err.message}", always=True)
+        for message in res.errors:
+            self._line(f"error: {message}", always=True)
         self.step(label)
 
     def eta(self) -> float | None:

@@ -18,14 +18,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
-from pipeline.batch.inputs import display_name
+from pipeline.batch.inputs import display_name, file_sha256, output_names
 from pipeline.batch.journal import Journal, Keys, option_keys
 from pipeline.batch.summary import load_output, write_summaries
-from pipeline.batch.task import Task
+from pipeline.batch.task import Finished, Task
 from pipeline.options import RunOptions
-from pipeline.output import OutputError, document_json, write_atomic
+from pipeline.output import OutputError, write_atomic
 from pipeline.progress import Progress
-from pipeline.run import file_sha256, output_names
 from schemas import DocumentResult, DocumentStatus, Status
 
 
@@ -34,7 +33,7 @@ class Runner(Protocol):
 
     def run(
         self, tasks: list[Task], stop: Callable[[], bool]
-    ) -> Iterator[tuple[Task, DocumentResult]]: ...
+    ) -> Iterator[tuple[Task, Finished]]: ...
 
 
 @dataclass
@@ -52,6 +51,9 @@ class BatchReport:
     failed_files: int = 0
     interrupted: int = 0  # the signal that stopped the run, 0 when it finished
     json_names: list[str] = field(default_factory=list)
+    # one result per kind of outcome (status, LLM unavailable), enough for the exit code
+    # without reading every JSON again
+    outcomes: dict[tuple[str, bool], DocumentResult] = field(default_factory=dict)
 
     def total(self, doc: DocumentResult) -> None:
         """Count one input's result into the totals."""
@@ -60,6 +62,8 @@ class BatchReport:
         self.accepted += sum(1 for p in doc.projects if p.status is Status.accepted)
         # a partial document's errors (a project lost to a damaged page) are no failed file
         self.failed_files += 1 if doc.status is DocumentStatus.failed else 0
+        kind = (doc.status.value, doc.llm is not None and bool(doc.llm.unavailable))
+        self.outcomes.setdefault(kind, doc)
 
 
 @dataclass
@@ -196,11 +200,15 @@ def run_batch(
         bar.start(report.done_earlier, len(tasks), sum(t.size for t in tasks))
         with _Stop() as stop:
             pool = runner or _local(opts, bar)
-            for task, res in pool.run(tasks, stop):
+            for task, done in pool.run(tasks, stop):
                 members = groups.pop(task.group)
                 for item in members:
-                    mine = res if item is members[0] else _relabel(res, members[0], item)
-                    write_atomic(out_dir / item.name, document_json(mine))
+                    mine = (
+                        done
+                        if item is members[0]
+                        else Finished.of(_relabel(done.result(), members[0], item))
+                    )
+                    write_atomic(out_dir / item.name, mine.json)
                     journal.record(item.name, item.label, mine, keys)
                     report.processed += 1
                     report.pages += mine.pages

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.batch.inputs import file_sha256
 from pipeline.output import write_atomic
 from pipeline.render import page_geometry, render_png
-from pipeline.run import file_sha256
 
 # 150 dpi: sharp enough to read 9 pt table text at laptop width, ~250 KB a page.
 DPI = 150
