@@ -218,6 +218,7 @@ def run_batch(
     except sqlite3.Error as exc:
         raise _sqlite_error(out_dir, exc) from exc
     finally:
+        bar.close()
         journal.close()
     return report
 
