@@ -38,6 +38,12 @@ def run_eval(args: argparse.Namespace, options: RunOptions) -> int:
             cases += families_cases()
 
     outputs = out / "outputs"
+    if not getattr(args, "no_ocr_cache", False):
+        # OCR readings of unchanged page images are reused across eval runs (pipeline/ocr_cache.py
+        # keys them by pixels, boxes and OCR code, so a change anywhere reads afresh)
+        cache_dir = (Path(args.pdf_dir) if args.pdf_dir else DEFAULT_PDF_DIR) / "ocr-cache"
+        read = options.read.model_copy(update={"ocr_cache": str(cache_dir)})
+        options = options.model_copy(update={"read": read})
     jobs = max(1, min(MAX_JOBS, getattr(args, "jobs", 0) or os.cpu_count() or 1))
     # Every case through the batch runner, in parallel, with progress and ETA; --force because
     # an eval measures the code as it is now, whatever an earlier run of it wrote.

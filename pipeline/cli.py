@@ -271,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--pdf-dir", default="", help="bundled set: where generated PDFs are kept")
     ev.add_argument("--generate", action="store_true", help="regenerate the bundled set's PDFs")
     ev.add_argument(
+        "--no-ocr-cache",
+        action="store_true",
+        help="OCR every scan afresh (default: reuse readings of unchanged images, in PDF-DIR/ocr-cache)",
+    )
+    ev.add_argument(
         "--jobs",
         type=int,
         default=os.cpu_count() or 1,

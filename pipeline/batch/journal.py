@@ -75,7 +75,7 @@ def option_keys(options: RunOptions) -> Keys:
     llm = options.llm.model_dump(mode="json", exclude=_LLM_RUNTIME) if options.llm else None
     core = {
         "render": options.render.model_dump(mode="json"),
-        "read": options.read.model_dump(mode="json", exclude={"dpi", "threads"}),
+        "read": options.read.model_dump(mode="json", exclude={"dpi", "threads", "ocr_cache"}),
         "llm": llm,
     }
     return Keys(
