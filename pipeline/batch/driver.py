@@ -167,6 +167,20 @@ def _fits(journal: Journal, out_dir: Path, item: _Input, keys: Keys) -> bool:
     return doc is not None and doc.sha256 == item.sha256
 
 
+def _renamed(journal: Journal, out_dir: Path, item: _Input, keys: Keys) -> Finished | None:
+    """The result of the same bytes read earlier under another name, relabelled for this one."""
+    if not item.sha256:
+        return None
+    for entry in journal.same_bytes(item.sha256):
+        if entry.json_name == item.name or not entry.fits(item.sha256, keys):
+            continue
+        doc = load_output(out_dir / entry.json_name)
+        if doc is not None and doc.sha256 == item.sha256:
+            first = _Input(Path(entry.label), entry.label, entry.json_name, item.sha256, 0, "")
+            return Finished.of(_relabel(doc, first, item))
+    return None
+
+
 def run_batch(
     paths: list[Path],
     out_dir: Path,
@@ -188,6 +202,13 @@ def run_batch(
         tasks: list[Task] = []
         for item in items:
             if not opts.batch.force and _fits(journal, out_dir, item, keys):
+                report.done_earlier += 1
+                continue
+            # the same PDF renamed since (or under a second name): its result, not a new reading
+            earlier = None if opts.batch.force else _renamed(journal, out_dir, item, keys)
+            if earlier is not None:
+                write_atomic(out_dir / item.name, earlier.json)
+                journal.record(item.name, item.label, earlier, keys)
                 report.done_earlier += 1
                 continue
             key = item.sha256 or f"unread:{item.name}"

@@ -145,6 +145,11 @@ class Journal:
         values["rendered"], values["limit_failure"] = bool(row[7]), bool(row[8])
         return Entry(**values)
 
+    def same_bytes(self, sha256: str) -> list[Entry]:
+        """The rows of every JSON made from these bytes (under any name)."""
+        rows = self.db.execute("SELECT json_name FROM outputs WHERE sha256 = ?", (sha256,))
+        return [e for (name,) in rows.fetchall() if (e := self.entry(name)) is not None]
+
     def record(self, json_name: str, label: str, res: Finished, keys: Keys) -> None:
         """Commit the row of a JSON file just written (after the file itself is on disk)."""
         self.db.execute(
