@@ -85,6 +85,10 @@ class LocalPool:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         env["JIXIAO_PARENT_PID"] = str(os.getpid())
         env.setdefault("MALLOC_ARENA_MAX", "2")  # fewer malloc arenas: less address space used
+        # --jobs workers share the cores: each one's BLAS / OpenMP pools get its OCR threads'
+        # share, not one thread per core each (2 jobs x 2 cores of spinning threads)
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, str(self.options.read.threads))
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline.batch.worker"],
             stdin=subprocess.PIPE,
@@ -215,6 +219,11 @@ def main() -> int:
     options = RunOptions.model_validate(header.get("options", {}))
     cap_memory(options.limits.memory_mb)
     from pipeline.run import process_file
+
+    with contextlib.suppress(ImportError):  # OpenCV's own pool, likewise
+        import cv2
+
+        cv2.setNumThreads(options.read.threads)
 
     for line in sys.stdin:
         msg = json.loads(line)
