@@ -14,6 +14,7 @@ Each run is `python -m pipeline.cli run ... --force` in its own process, timed e
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -57,13 +58,27 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
-def _timed_run(folder: Path, out: Path, *flags: str) -> float:
+# `jixiao run` in a process that then reports its CPU seconds: its own (the driver) and its
+# reaped children's (the worker processes; Ray's workers are not its children).
+_CPU_PROBE = """
+import json, resource, sys
+from pipeline.cli import main
+try:
+    main(sys.argv[1:])
+finally:
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(json.dumps([me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime]), file=sys.stderr)
+"""
+
+
+def _timed_run(folder: Path, out: Path, *flags: str) -> tuple[float, float, float]:
+    """Wall seconds, driver CPU seconds and worker CPU seconds of one run."""
     t0 = time.perf_counter()
-    subprocess.run(
+    proc = subprocess.run(
         [
             sys.executable,
-            "-m",
-            "pipeline.cli",
+            "-c",
+            _CPU_PROBE,
             "run",
             str(folder),
             "--out",
@@ -75,8 +90,12 @@ def _timed_run(folder: Path, out: Path, *flags: str) -> float:
         env=_env(),
         check=False,
         stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
-    return time.perf_counter() - t0
+    wall = time.perf_counter() - t0
+    driver, workers = json.loads(proc.stderr.strip().splitlines()[-1])
+    return wall, driver, workers
 
 
 def main() -> None:
@@ -101,13 +120,24 @@ def main() -> None:
     runs = [("--jobs 1", ["--jobs", "1"]), ("--jobs 2", ["--jobs", "2"])]
     if not args.no_ray:
         runs.append(("Ray local, 2 CPUs", ["--ray", "local"]))
-    rates = {}
+    rates: dict[str, float] = {}
+    work: dict[str, float] = {}
     for name, flags in runs:
-        seconds = _timed_run(tmp / "set", tmp / "out", *flags)
+        load = os.getloadavg()[0]
+        seconds, driver, workers = _timed_run(tmp / "set", tmp / "out", *flags)
         rates[name] = pages / seconds
+        work[name] = (driver + workers) / pages * 1000
         print(
-            f"{name:18} {seconds:7.1f} s  {rates[name]:6.1f} pages/s  x{rates[name] / rates['--jobs 1']:.2f}"
+            f"{name:18} {seconds:7.1f} s  {rates[name]:6.1f} pages/s  "
+            f"x{rates[name] / rates['--jobs 1']:.2f}  |  CPU: driver {driver:5.1f} s "
+            f"({driver / (driver + workers):4.0%}), workers {workers:6.1f} s, "
+            f"{work[name]:5.2f} ms/page (x{work[name] / work['--jobs 1']:.2f})  "
+            f"|  load average {load:.2f} before, {os.getloadavg()[0]:.2f} after"
         )
+    print(
+        "(CPU per page is load-independent: x1.00 means --jobs 2 wastes nothing; Ray's workers"
+        " are not children of the driver, so its worker CPU is not counted)"
+    )
     small = min(sources, key=lambda p: p.stat().st_size)
     rss = {}
     for n in (int(x) for x in args.rss.split(",")):

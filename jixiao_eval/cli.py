@@ -16,10 +16,10 @@ from jixiao_eval.bundled import (
 )
 from jixiao_eval.scoring import EvalCase, evaluate, load_cases, print_table, write_html, write_json
 from pipeline.batch.driver import run_batch
+from pipeline.batch.inputs import output_names
 from pipeline.batch.summary import load_output
 from pipeline.options import MAX_JOBS, BatchOptions, RunOptions
 from pipeline.progress import Progress
-from pipeline.run import output_names
 from schemas import DocumentResult
 
 
@@ -46,6 +46,12 @@ def run_eval(args: argparse.Namespace, options: RunOptions) -> int:
             cases += families_cases(pdf_dir if "scan" in variants else None)
 
     outputs = out / "outputs"
+    if not getattr(args, "no_ocr_cache", False):
+        # OCR readings of unchanged page images are reused across eval runs (pipeline/ocr_cache.py
+        # keys them by pixels, boxes and OCR code, so a change anywhere reads afresh)
+        cache_dir = (Path(args.pdf_dir) if args.pdf_dir else DEFAULT_PDF_DIR) / "ocr-cache"
+        read = options.read.model_copy(update={"ocr_cache": str(cache_dir)})
+        options = options.model_copy(update={"read": read})
     jobs = max(1, min(MAX_JOBS, getattr(args, "jobs", 0) or os.cpu_count() or 1))
     # Every case through the batch runner, in parallel, with progress and ETA; --force because
     # an eval measures the code as it is now, whatever an earlier run of it wrote.

@@ -140,7 +140,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(summary_line([r for r in done_results(report) if r.llm is not None]))
     from pipeline.exit_codes import run_exit_code
 
-    return run_exit_code(done_results(report), unmatched)
+    return run_exit_code(report.outcomes.values(), unmatched)
 
 
 def signal_name(signum: int) -> str:
@@ -270,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--limit", type=int, default=0, help="bundled set: first N documents only")
     ev.add_argument("--pdf-dir", default="", help="bundled set: where generated PDFs are kept")
     ev.add_argument("--generate", action="store_true", help="regenerate the bundled set's PDFs")
+    ev.add_argument(
+        "--no-ocr-cache",
+        action="store_true",
+        help="OCR every scan afresh (default: reuse readings of unchanged images, in PDF-DIR/ocr-cache)",
+    )
     ev.add_argument(
         "--jobs",
         type=int,

@@ -46,6 +46,10 @@ class ReadOptions(_Options):
     threads: int = Field(
         default=2, ge=1, le=256, description="onnxruntime intra-op threads for OCR."
     )
+    ocr_cache: str = Field(
+        default="",
+        description="Folder of OCR readings reused across runs ('' = none; jixiao eval's own).",
+    )
 
 
 class LimitsOptions(_Options):

@@ -157,8 +157,9 @@ def _layer_conf(d: Decision) -> float:
 
 def _read_image_page(page: Page, content: PageContent, opts: ReadOptions) -> PageContent:
     """A scan or a hidden-layer page: grid from the image, cell text from OCR (and the layer)."""
+    from pipeline import ocr_cache
     from pipeline.imagelines import ruling_segments
-    from pipeline.ocr import line_chars, read_outside, read_regions
+    from pipeline.ocr import line_chars
 
     hidden = content.text_layer is TextLayer.invisible
     if hidden:
@@ -180,7 +181,7 @@ def _read_image_page(page: Page, content: PageContent, opts: ReadOptions) -> Pag
     per_cell = (
         [[ch for ch in layer_chars if _inside(ch, c.bbox)] for c in cells] if hidden else None
     )
-    lines = read_regions(img, [c.bbox for c in cells], opts.threads)
+    lines = ocr_cache.regions(img, [c.bbox for c in cells], opts)
     chars, readings = _arbitrate_cells(cells, per_cell, lines)
     if not hidden:
         readings += _missed_marks(img, cells, lines)
@@ -190,7 +191,7 @@ def _read_image_page(page: Page, content: PageContent, opts: ReadOptions) -> Pag
         # hidden-layer text outside the tables (titles) is not checked by OCR
         chars += _with_score(outside, C.HIDDEN_LAYER)
     else:
-        for line in read_outside(img, boxes, opts.threads):
+        for line in ocr_cache.outside(img, boxes, opts):
             chars += line_chars(line, min(line.probs, default=1.0))
     return replace(
         content,
@@ -269,7 +270,7 @@ def _recheck_cells(
     page: Page, content: PageContent, cells: list[Cell], opts: ReadOptions
 ) -> PageContent:
     """A digital page: OCR the given cells and arbitrate each against the text layer."""
-    from pipeline.ocr import read_regions
+    from pipeline import ocr_cache
 
     if not cells:
         return content
@@ -277,7 +278,7 @@ def _recheck_cells(
     img = _image(page, content, opts, deskew=False)
     boxes = [c.bbox for c in cells]
     per_cell = [[ch for ch in content.chars if _inside(ch, b)] for b in boxes]
-    lines = read_regions(img, boxes, opts.threads)
+    lines = ocr_cache.regions(img, boxes, opts)
     chars, readings = _arbitrate_cells(cells, per_cell, lines)
     keep = [ch for ch in content.chars if not any(_inside(ch, b) for b in boxes)]
     return replace(

@@ -8,7 +8,6 @@ JSON files.
 from __future__ import annotations
 
 import errno
-import hashlib
 import os
 import tempfile
 import time
@@ -17,7 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from pipeline import __version__
-from pipeline.batch.inputs import display_name
+from pipeline.batch.inputs import display_name, file_sha256
 from pipeline.batch.limits import resource_limits
 from pipeline.completeness import check_complete
 from pipeline.errors import InputFileError
@@ -31,15 +30,6 @@ from pipeline.read import read_document
 from pipeline.reconcile import reconcile_project
 from pipeline.render import is_out_of_memory, open_pdf
 from schemas import DocumentResult, DocumentStatus, ErrorKind, InputError, LLMRecord
-
-
-def file_sha256(path: Path) -> str:
-    """sha256 of a file, as recorded in DocumentResult.sha256."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _no_table_reason(layout: DocumentLayout, ocr: str) -> tuple[ErrorKind, str]:
@@ -201,20 +191,3 @@ def _over_memory(name: str, opts: RunOptions) -> InputError:
         kind=ErrorKind.too_complex,
         message=f"{name}: too_complex: needs more memory than the limit ({mb} MiB, --memory-limit)",
     )
-
-
-def output_names(paths: Sequence[Path | str]) -> list[str]:
-    """One JSON name per input: the stem, made unique (stem-2, ...) without taking another's name."""
-    stems = [Path(display_name(p)).stem for p in paths]
-    taken = set(stems)
-    used: set[str] = set()
-    names = []
-    for stem in stems:
-        name = stem
-        n = 1
-        while name in used or (name != stem and name in taken):
-            n += 1
-            name = f"{stem}-{n}"
-        used.add(name)
-        names.append(f"{name}.json")
-    return names

@@ -285,3 +285,21 @@ def test_bad_options_are_one_line(
     assert err.startswith(f"jixiao run: {expected}"), err
     assert "\n" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_gbk_file_name_reaches_the_review_app(tmp_path: Path, seed_pdfs: dict[str, Path]) -> None:
+    from pipeline.review.pages import page_png
+    from pipeline.review.workspace import Workspace
+
+    folder = os.fsencode(tmp_path / "in")
+    os.mkdir(folder)
+    good = os.path.join(folder, "绩效自评表".encode("gbk") + b".pdf")
+    shutil.copy(os.fsencode(seed_pdfs["digital"]), good)
+    proc = run_cli_process(tmp_path, "run", "in", "--out", "out", "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    ws = Workspace(tmp_path / "out")
+    doc = ws.docs["绩效自评表"]
+    assert doc.recorded_pdf == str(tmp_path / "in" / "绩效自评表.pdf")  # shown as text
+    pdf = ws.pdf("绩效自评表")
+    assert pdf is not None and os.path.samefile(pdf, good)  # and the file itself is found
+    assert page_png(pdf, doc.result.sha256, 1, tmp_path / "cache").stat().st_size > 0

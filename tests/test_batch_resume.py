@@ -147,3 +147,24 @@ def test_outputs_respect_the_umask(
         os.umask(old)
     modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "out").iterdir()}
     assert modes["seed__digital.json"] == modes["summary.csv"] == modes["summary.xlsx"] == 0o640
+
+
+def test_a_renamed_pdf_is_not_read_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], batch: list[Path]
+) -> None:
+    folder, out = batch[0].parent, tmp_path / "out"
+    for extra in batch[1:]:
+        extra.unlink()
+    assert _run(capsys, str(folder), "--out", str(out))[0] == 0
+    first = _load(out / "r00.json")
+    batch[0].rename(folder / "改名.pdf")
+    rc, _, stderr = _run(capsys, str(folder), "--out", str(out))
+    assert rc == 0 and "1 done earlier, 0 to do" in stderr  # no new reading
+    renamed = _load(out / "改名.json")
+    assert renamed.source == "改名.pdf" and renamed.sha256 == first.sha256
+    assert renamed.source_path == str((folder / "改名.pdf").resolve())
+    assert renamed.projects == first.projects
+    rows = _summary(out)
+    assert rows and {row[0] for row in rows} == {str(folder / "改名.pdf")}
+    # and the journal now knows the new name: a third run skips it the ordinary way
+    assert "1 done earlier, 0 to do" in _run(capsys, str(folder), "--out", str(out))[2]

@@ -18,14 +18,13 @@ from pathlib import Path
 from types import FrameType
 from typing import Protocol
 
-from pipeline.batch.inputs import display_name
+from pipeline.batch.inputs import display_name, file_sha256, output_names
 from pipeline.batch.journal import Journal, Keys, option_keys
 from pipeline.batch.summary import load_output, write_summaries
-from pipeline.batch.task import Task
+from pipeline.batch.task import Finished, Task
 from pipeline.options import RunOptions
-from pipeline.output import OutputError, document_json, write_atomic
+from pipeline.output import OutputError, write_atomic
 from pipeline.progress import Progress
-from pipeline.run import file_sha256, output_names
 from schemas import DocumentResult, DocumentStatus, Status
 
 
@@ -34,7 +33,7 @@ class Runner(Protocol):
 
     def run(
         self, tasks: list[Task], stop: Callable[[], bool]
-    ) -> Iterator[tuple[Task, DocumentResult]]: ...
+    ) -> Iterator[tuple[Task, Finished]]: ...
 
 
 @dataclass
@@ -52,6 +51,9 @@ class BatchReport:
     failed_files: int = 0
     interrupted: int = 0  # the signal that stopped the run, 0 when it finished
     json_names: list[str] = field(default_factory=list)
+    # one result per kind of outcome (status, LLM unavailable), enough for the exit code
+    # without reading every JSON again
+    outcomes: dict[tuple[str, bool], DocumentResult] = field(default_factory=dict)
 
     def total(self, doc: DocumentResult) -> None:
         """Count one input's result into the totals."""
@@ -60,6 +62,8 @@ class BatchReport:
         self.accepted += sum(1 for p in doc.projects if p.status is Status.accepted)
         # a partial document's errors (a project lost to a damaged page) are no failed file
         self.failed_files += 1 if doc.status is DocumentStatus.failed else 0
+        kind = (doc.status.value, doc.llm is not None and bool(doc.llm.unavailable))
+        self.outcomes.setdefault(kind, doc)
 
 
 @dataclass
@@ -163,6 +167,20 @@ def _fits(journal: Journal, out_dir: Path, item: _Input, keys: Keys) -> bool:
     return doc is not None and doc.sha256 == item.sha256
 
 
+def _renamed(journal: Journal, out_dir: Path, item: _Input, keys: Keys) -> Finished | None:
+    """The result of the same bytes read earlier under another name, relabelled for this one."""
+    if not item.sha256:
+        return None
+    for entry in journal.same_bytes(item.sha256):
+        if entry.json_name == item.name or not entry.fits(item.sha256, keys):
+            continue
+        doc = load_output(out_dir / entry.json_name)
+        if doc is not None and doc.sha256 == item.sha256:
+            first = _Input(Path(entry.label), entry.label, entry.json_name, item.sha256, 0, "")
+            return Finished.of(_relabel(doc, first, item))
+    return None
+
+
 def run_batch(
     paths: list[Path],
     out_dir: Path,
@@ -186,6 +204,13 @@ def run_batch(
             if not opts.batch.force and _fits(journal, out_dir, item, keys):
                 report.done_earlier += 1
                 continue
+            # the same PDF renamed since (or under a second name): its result, not a new reading
+            earlier = None if opts.batch.force else _renamed(journal, out_dir, item, keys)
+            if earlier is not None:
+                write_atomic(out_dir / item.name, earlier.json)
+                journal.record(item.name, item.label, earlier, keys)
+                report.done_earlier += 1
+                continue
             key = item.sha256 or f"unread:{item.name}"
             if key not in groups:
                 groups[key] = []
@@ -196,11 +221,15 @@ def run_batch(
         bar.start(report.done_earlier, len(tasks), sum(t.size for t in tasks))
         with _Stop() as stop:
             pool = runner or _local(opts, bar)
-            for task, res in pool.run(tasks, stop):
+            for task, done in pool.run(tasks, stop):
                 members = groups.pop(task.group)
                 for item in members:
-                    mine = res if item is members[0] else _relabel(res, members[0], item)
-                    write_atomic(out_dir / item.name, document_json(mine))
+                    mine = (
+                        done
+                        if item is members[0]
+                        else Finished.of(_relabel(done.result(), members[0], item))
+                    )
+                    write_atomic(out_dir / item.name, mine.json)
                     journal.record(item.name, item.label, mine, keys)
                     report.processed += 1
                     report.pages += mine.pages
@@ -210,6 +239,7 @@ def run_batch(
     except sqlite3.Error as exc:
         raise _sqlite_error(out_dir, exc) from exc
     finally:
+        bar.close()
         journal.close()
     return report
 

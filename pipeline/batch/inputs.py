@@ -1,9 +1,12 @@
-"""The inputs of a run: files, folders and globs expanded; names printable whatever their bytes."""
+"""The inputs of a run: files, folders and globs expanded; names printable whatever their bytes;
+their sha256 and their JSON names (kept here so the driver need not import the pipeline)."""
 
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -52,3 +55,29 @@ def expand_inputs(items: list[str], unmatched: list[str] | None = None) -> list[
             seen.add(key)
             unique.append(p)
     return unique
+
+
+def file_sha256(path: Path) -> str:
+    """sha256 of a file, as recorded in DocumentResult.sha256."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def output_names(paths: Sequence[Path | str]) -> list[str]:
+    """One JSON name per input: the stem, made unique (stem-2, ...) without taking another's name."""
+    stems = [Path(display_name(p)).stem for p in paths]
+    taken = set(stems)
+    used: set[str] = set()
+    names = []
+    for stem in stems:
+        name = stem
+        n = 1
+        while name in used or (name != stem and name in taken):
+            n += 1
+            name = f"{stem}-{n}"
+        used.add(name)
+        names.append(f"{name}.json")
+    return names

@@ -18,17 +18,17 @@ from pathlib import Path
 from typing import Any
 
 import pipeline
-from pipeline.batch.task import Task, failure_result
+from pipeline.batch.task import Finished, Task, failure_result
 from pipeline.options import RunOptions
-from schemas import DocumentResult, ErrorKind
+from schemas import ErrorKind
 
 
 class RayUnavailable(Exception):
     """Ray is not installed, or the cluster cannot be reached."""
 
 
-def read_remote(data: bytes, label: str, source_path: str, options_json: str) -> str:
-    """The Ray task: one PDF's bytes in, its DocumentResult out as JSON."""
+def read_remote(data: bytes, label: str, source_path: str, options_json: str) -> Finished:
+    """The Ray task: one PDF's bytes in, its result out (JSON text and facts)."""
     from pipeline.run import process_file
 
     options = RunOptions.model_validate_json(options_json)
@@ -36,7 +36,7 @@ def read_remote(data: bytes, label: str, source_path: str, options_json: str) ->
         path = Path(folder) / "input.pdf"
         path.write_bytes(data)
         res = process_file(path, options, label=label, source_path=source_path)
-    return res.model_dump_json()
+    return Finished.of(res)
 
 
 def _connect(address: str) -> Any:
@@ -69,9 +69,7 @@ class RayPool:
         cpus = int(self.ray.cluster_resources().get("CPU", 1))
         self.in_flight = max(2, 2 * cpus)  # enough to keep every CPU busy while bytes travel
 
-    def run(
-        self, tasks: list[Task], stop: Callable[[], bool]
-    ) -> Iterator[tuple[Task, DocumentResult]]:
+    def run(self, tasks: list[Task], stop: Callable[[], bool]) -> Iterator[tuple[Task, Finished]]:
         """Process every task on the cluster; yields (task, result) as each finishes."""
         ray = self.ray
         remote = ray.remote(max_retries=self.options.batch.retries, retry_exceptions=False)(
@@ -93,15 +91,10 @@ class RayPool:
                     except OSError:  # unreadable here: the one-line error needs no cluster
                         from pipeline.run import process_file
 
-                        yield (
-                            task,
-                            process_file(
-                                task.path,
-                                self.options,
-                                label=task.label,
-                                source_path=task.source_path,
-                            ),
+                        res = process_file(
+                            task.path, self.options, label=task.label, source_path=task.source_path
                         )
+                        yield task, Finished.of(res)
                         continue
                     ref = remote.remote(data, task.label, task.source_path, options_json)
                     flying[ref] = (task, time.monotonic())
@@ -120,24 +113,25 @@ class RayPool:
             for ref in flying:
                 ray.cancel(ref, force=True)
 
-    def _result(self, ref: Any, task: Task, seconds: float, timed_out: bool) -> DocumentResult:
+    def _result(self, ref: Any, task: Task, seconds: float, timed_out: bool) -> Finished:
         from ray import exceptions as rx
 
         limit = self.options.limits.seconds
         try:
-            return DocumentResult.model_validate_json(self.ray.get(ref))
+            done: Finished = self.ray.get(ref)
+            return done
         except rx.TaskCancelledError:
             reason = f"too_complex: still reading after {limit:g} s (limit --time-limit {limit:g})"
-            return failure_result(task, ErrorKind.too_complex, reason, seconds)
+            return Finished.of(failure_result(task, ErrorKind.too_complex, reason, seconds))
         except (rx.RayError, OSError) as exc:
             if timed_out:
                 reason = (
                     f"too_complex: still reading after {limit:g} s (limit --time-limit {limit:g})"
                 )
-                return failure_result(task, ErrorKind.too_complex, reason, seconds)
+                return Finished.of(failure_result(task, ErrorKind.too_complex, reason, seconds))
             tries = self.options.batch.retries + 1
             first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             reason = (
                 f"Ray worker died while reading it, {tries} time(s): {type(exc).__name__}: {first}"
             )
-            return failure_result(task, ErrorKind.failed, reason, seconds)
+            return Finished.of(failure_result(task, ErrorKind.failed, reason, seconds))

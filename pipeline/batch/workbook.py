@@ -65,7 +65,10 @@ _EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 def _width(value: object) -> int:
     text = str(value)
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)  # CJK takes two columns
+    if text.isascii():
+        return len(text)
+    # CJK takes two columns; past _MAX_WIDTH characters the column is at its widest anyway
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text[:_MAX_WIDTH])
 
 
 class _Sheet:

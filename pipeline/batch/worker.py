@@ -25,12 +25,22 @@ from typing import IO
 
 import pipeline
 from pipeline.batch.limits import cap_memory, die_with_parent, signal_name
-from pipeline.batch.task import Task, failure_result
+from pipeline.batch.task import Finished, Task, failure_result
 from pipeline.options import RunOptions
-from schemas import DocumentResult, ErrorKind
+from schemas import ErrorKind
 
 _RESULT = b"R "
 _LAST = b"X "  # a result, after which the worker exits (it hit a limit: start afresh)
+
+
+def _receive(line: bytes, read: Callable[[int], bytes]) -> Finished | None:
+    """A result line and its body from a worker; None for anything else (it died mid-way)."""
+    if line[:2] not in (_RESULT, _LAST) or not line.endswith(b"\n"):
+        return None
+    try:
+        return Finished.decode(line[2:], read)
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def _send(stream: IO[bytes], payload: dict[str, object]) -> None:
@@ -75,6 +85,10 @@ class LocalPool:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
         env["JIXIAO_PARENT_PID"] = str(os.getpid())
         env.setdefault("MALLOC_ARENA_MAX", "2")  # fewer malloc arenas: less address space used
+        # --jobs workers share the cores: each one's BLAS / OpenMP pools get its OCR threads'
+        # share, not one thread per core each (2 jobs x 2 cores of spinning threads)
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            env.setdefault(var, str(self.options.read.threads))
         proc = subprocess.Popen(
             [sys.executable, "-m", "pipeline.batch.worker"],
             stdin=subprocess.PIPE,
@@ -117,7 +131,7 @@ class LocalPool:
 
     def run(
         self, tasks: Iterable[Task], stop: Callable[[], bool]
-    ) -> Iterator[tuple[Task, DocumentResult]]:
+    ) -> Iterator[tuple[Task, Finished]]:
         """Process every task; yields (task, result) as each file finishes, in finishing order."""
         queue = deque(tasks)
         limit = self.options.limits.seconds
@@ -131,11 +145,15 @@ class LocalPool:
                     assert worker.proc.stdout is not None
                     line = worker.proc.stdout.readline()
                     task = worker.task
-                    if line[:2] in (_RESULT, _LAST) and line.endswith(b"\n") and task is not None:
+                    done = _receive(line, worker.proc.stdout.read)
+                    if done is not None and task is not None:
                         worker.task = None
                         if line.startswith(_LAST):
                             self._retire(worker, kill=False)
-                        yield task, DocumentResult.model_validate_json(line[2:])
+                        # the next file goes out before this one is written: the worker reads
+                        # while the driver writes, instead of waiting for it
+                        self._fill(queue)
+                        yield task, done
                         continue
                     code = self._retire(worker, kill=True)
                     if task is not None:
@@ -146,10 +164,8 @@ class LocalPool:
                     assert task is not None
                     self._retire(worker, kill=True)
                     reason = f"too_complex: still reading after {limit:g} s (limit --time-limit {limit:g})"
-                    yield (
-                        task,
-                        failure_result(task, ErrorKind.too_complex, reason, now - worker.started),
-                    )
+                    lost = failure_result(task, ErrorKind.too_complex, reason, now - worker.started)
+                    yield task, Finished.of(lost)
         finally:
             self.close()
 
@@ -167,14 +183,14 @@ class LocalPool:
 
     def _lost(
         self, task: Task, code: int | None, queue: deque[Task]
-    ) -> Iterator[tuple[Task, DocumentResult]]:
+    ) -> Iterator[tuple[Task, Finished]]:
         how = signal_name(code)
         if task.attempts < self.options.batch.retries:
             self.warn(f"warning: {task.label}: worker {how}; retrying it on a fresh worker")
             queue.appendleft(replace(task, attempts=task.attempts + 1))
             return
         reason = f"worker {how} while reading it, {task.attempts + 1} time(s); not retried again"
-        yield task, failure_result(task, ErrorKind.failed, reason, 0.0)
+        yield task, Finished.of(failure_result(task, ErrorKind.failed, reason, 0.0))
 
     def close(self) -> None:
         """Kill every worker (they hold no state) and reap them."""
@@ -204,6 +220,11 @@ def main() -> int:
     cap_memory(options.limits.memory_mb)
     from pipeline.run import process_file
 
+    with contextlib.suppress(ImportError):  # OpenCV's own pool, likewise
+        import cv2
+
+        cv2.setNumThreads(options.read.threads)
+
     for line in sys.stdin:
         msg = json.loads(line)
         path = Path(os.fsdecode(bytes.fromhex(msg["path"])))
@@ -211,7 +232,7 @@ def main() -> int:
         # a file that hit a limit may have left memory behind: this worker is replaced
         last = any(e.kind is ErrorKind.too_complex for e in res.errors)
         try:
-            channel.write((_LAST if last else _RESULT) + res.model_dump_json().encode() + b"\n")
+            channel.write((_LAST if last else _RESULT) + Finished.of(res).encode())
             channel.flush()
         except BrokenPipeError:
             return 0

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from pipeline.batch.inputs import file_sha256
 from pipeline.output import write_atomic
 from pipeline.render import page_geometry, render_png
-from pipeline.run import file_sha256
 
 # 150 dpi: sharp enough to read 9 pt table text at laptop width, ~250 KB a page.
 DPI = 150
@@ -51,6 +53,8 @@ def find_pdf(
     tried: list[Path] = []
     if recorded:
         tried.append(Path(recorded))
+        with contextlib.suppress(UnicodeEncodeError):  # a GBK name is recorded decoded
+            tried.append(Path(os.fsdecode(recorded.encode("gb18030"))))
     tried += [json_path.parent / name, json_path.with_suffix(".pdf")]
     tried += [d / name for d in pdf_dirs]
     for path in tried:
@@ -62,6 +66,20 @@ def find_pdf(
                 if _matches(path, sha256):
                     return path
     return None
+
+
+def openable(pdf: Path, sha256: str, cache_dir: Path) -> Path:
+    """The PDF, or a UTF-8-named link to it in cache_dir: MuPDF opens only UTF-8 file names."""
+    try:
+        str(pdf).encode("utf-8")
+        return pdf
+    except UnicodeEncodeError:
+        pass
+    link = cache_dir / f"source-{sha256[:16]}.pdf"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink():
+        link.symlink_to(os.path.abspath(pdf))
+    return link
 
 
 def page_png(pdf: Path, sha256: str, page: int, cache_dir: Path, dpi: int = DPI) -> Path:

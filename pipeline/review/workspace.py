@@ -14,7 +14,7 @@ from pipeline.checks import check_project, rules
 from pipeline.confidence import ACCEPT
 from pipeline.review import fields as F
 from pipeline.review.diff import Segment, diff
-from pipeline.review.pages import find_pdf
+from pipeline.review.pages import find_pdf, openable
 from pipeline.review.store import DB_NAME, Event, ReviewStore
 from schemas import (
     CandidateValue,
@@ -285,9 +285,8 @@ class Workspace:
         if stem not in self._pdfs:
             doc = self.docs[stem]
             r = doc.result
-            self._pdfs[stem] = find_pdf(
-                doc.json_path, r.source, r.sha256, doc.recorded_pdf, self.pdf_dirs
-            )
+            found = find_pdf(doc.json_path, r.source, r.sha256, doc.recorded_pdf, self.pdf_dirs)
+            self._pdfs[stem] = found and openable(found, r.sha256, self.cache_dir)
         return self._pdfs[stem]
 
     def state(self, stem: str, index: int, events: list[Event] | None = None) -> ProjectState:
