@@ -9,9 +9,11 @@ tables (the title) is found the same way on the rest of the page.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -21,7 +23,7 @@ from pipeline.imagelines import H_MIN_PT, V_MIN_PT, PageImage
 from pipeline.models import BBox, Char
 from pipeline.textnorm import fold_quotes, nfkc
 
-_engines: dict[int, Any] = {}
+_models: dict[tuple[str, int], Recogniser] = {}
 _DASH_PROB = 0.99
 _OPERATORS = "≥≤=><+-~±"
 _SOME_OPERATOR = "op"
@@ -46,21 +48,86 @@ class OcrLine:
         return min(self.probs, default=1.0)
 
 
-def engine(threads: int) -> Any:
-    """The RapidOCR engine (models ship in the wheel; nothing is downloaded), one per thread count."""
-    with _lock:
-        eng = _engines.get(threads)
-        if eng is None:
-            from rapidocr_onnxruntime import RapidOCR
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A text recognition model file that ships inside an installed wheel."""
 
-            eng = RapidOCR(
-                intra_op_num_threads=threads,
-                inter_op_num_threads=1,
-                use_det=False,
-                use_cls=False,
+    name: str
+    package: str  # the distribution's import name: the file is found without importing it
+    file: str  # path inside the package
+
+
+# PP-OCRv4 (rapidocr-onnxruntime 1.4's wheel) and PP-OCRv6 small (rapidocr 3.x's wheel). Only
+# the .onnx files are used, through onnxruntime: neither package's Python code runs, so no
+# configuration or model download of theirs can happen.
+MODELS = {
+    m.name: m
+    for m in (
+        Model("ppocrv4", "rapidocr_onnxruntime", "models/ch_PP-OCRv4_rec_infer.onnx"),
+        Model("ppocrv6", "rapidocr", "models/PP-OCRv6_rec_small.onnx"),
+    )
+}
+DEFAULT_MODEL = "ppocrv4"
+
+
+def model_path(name: str) -> Path:
+    """The model's file inside its installed package (FileNotFoundError if not installed)."""
+    model = MODELS[name]
+    spec = importlib.util.find_spec(model.package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{model.package} is not installed (OCR model {name})")
+    path = Path(next(iter(spec.submodule_search_locations))) / model.file
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: OCR model {name} is missing from its package")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Recogniser:
+    """One loaded recognition model: its onnxruntime session and its alphabet."""
+
+    name: str
+    session: Any  # onnxruntime.InferenceSession
+    alphabet: list[str]  # CTC classes: blank, the model's characters, space
+    folded: np.ndarray
+    height: int = 48
+
+    def resize_norm(self, crop: np.ndarray, ratio: float) -> np.ndarray:
+        """The crop at the model's height, scaled to [-1, 1], right-padded to `ratio` wide."""
+        width = int(self.height * ratio)
+        h, w = crop.shape[:2]
+        resized_w = min(width, math.ceil(self.height * w / float(h)))
+        img = cv2.resize(crop, (resized_w, self.height)).astype(np.float32)
+        out = np.zeros((3, self.height, width), dtype=np.float32)
+        out[:, :, :resized_w] = img.transpose((2, 0, 1)) / 127.5 - 1.0
+        return out
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Per-step class probabilities of a batch (N, T, classes)."""
+        return np.asarray(self.session.run(None, {self.session.get_inputs()[0].name: batch})[0])
+
+
+def recogniser(threads: int, name: str = DEFAULT_MODEL) -> Recogniser:
+    """The named recogniser, loaded once per thread count from its packaged file."""
+    with _lock:
+        rec = _models.get((name, threads))
+        if rec is None:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.log_severity_level = 4
+            opts.enable_cpu_mem_arena = False  # the arena keeps the peak batch's memory
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            session = ort.InferenceSession(
+                str(model_path(name)), sess_options=opts, providers=["CPUExecutionProvider"]
             )
-            _engines[threads] = eng
-        return eng
+            chars = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+            alphabet = ["blank", *chars, " "]
+            rec = Recogniser(name, session, alphabet, _folded(alphabet))
+            _models[(name, threads)] = rec
+        return rec
 
 
 def _text_ink(img: PageImage) -> np.ndarray:
@@ -193,27 +260,24 @@ class _Rec:
     xs: tuple[float, ...]  # each character's position in the crop, pixels
 
 
-def _recognize(crops: list[np.ndarray], threads: int) -> list[_Rec]:
-    """Text, per-character probabilities and positions of each line crop (RapidOCR's recogniser)."""
+def _recognize(crops: list[np.ndarray], rec: Recogniser) -> list[_Rec]:
+    """Text, per-character probabilities and positions of each line crop."""
     if not crops:
         return []
-    rec = engine(threads).text_rec
-    alphabet: list[str] = rec.postprocess_op.character
-    folded = _folded(alphabet)
     ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
     order = np.argsort(ratios)
     out: list[_Rec] = [_Rec("", (), ())] * len(crops)
-    img_h = rec.rec_image_shape[1]
+    img_h = rec.height
     for start in range(0, len(crops), _BATCH):
         idx = order[start : start + _BATCH]
         # Pad a batch only to its own widest crop: RapidOCR pads to 320 px at least, which
         # makes a short number cost as much as a line of text (~40% of the time).
         widest = max([1.0, *(ratios[i] for i in idx)])
-        batch = np.concatenate([rec.resize_norm_img(crops[i], widest)[np.newaxis] for i in idx])
-        preds = rec.session(batch.astype(np.float32))[0]
+        batch = np.concatenate([rec.resize_norm(crops[i], widest)[np.newaxis] for i in idx])
+        preds = rec.run(batch)
         padded = int(img_h * widest)
         for i, pred in zip(idx, preds, strict=True):
-            text, probs, steps = _decode(pred, alphabet, folded)
+            text, probs, steps = _decode(pred, rec.alphabet, rec.folded)
             # Step t covers input columns [t, t+1) * padded / T; the crop fills `used` of them.
             used = min(padded, math.ceil(img_h * ratios[i]))
             k = padded / len(pred) * crops[i].shape[1] / max(1, used)
@@ -352,12 +416,12 @@ def _printed_space(text: str, i: int) -> bool:
 
 
 def _read_bands(
-    img: PageImage, ink: np.ndarray, bands: list[_Band], line_h: int, threads: int
+    img: PageImage, ink: np.ndarray, bands: list[_Band], line_h: int, model: Recogniser
 ) -> list[tuple[_Band, OcrLine]]:
     dashes = [_is_dash(img, b, line_h) for b in bands]
     todo = [b for b, dash in zip(bands, dashes, strict=True) if not dash]
     crops = [_crop(img, b, line_h) for b in todo]
-    recognized = iter(zip(crops, _recognize([c for c, _ in crops], threads), strict=True))
+    recognized = iter(zip(crops, _recognize([c for c, _ in crops], model), strict=True))
     s = 1.0 / img.scale
     out = []
     for b, dash in zip(bands, dashes, strict=True):
@@ -395,7 +459,9 @@ def _px(img: PageImage, bbox: BBox, inset: int = 0) -> tuple[int, int, int, int]
     )
 
 
-def read_regions(img: PageImage, regions: list[BBox], threads: int = 2) -> list[list[OcrLine]]:
+def read_regions(
+    img: PageImage, regions: list[BBox], threads: int = 2, model: str = DEFAULT_MODEL
+) -> list[list[OcrLine]]:
     """The text lines of each region (a table cell, in points), top to bottom."""
     ink = _text_ink(img)
     bands: list[_Band] = []
@@ -404,14 +470,16 @@ def read_regions(img: PageImage, regions: list[BBox], threads: int = 2) -> list[
     line_h = _line_height(bands, img.dpi)
     bands = _split_tall(_merge_short(bands, line_h), ink, line_h)
     out: list[list[OcrLine]] = [[] for _ in regions]
-    for band, line in _read_bands(img, ink, bands, line_h, threads):
+    for band, line in _read_bands(img, ink, bands, line_h, recogniser(threads, model)):
         out[band.region].append(line)
     for lines in out:
         lines.sort(key=lambda ln: ln.bbox[1])
     return out
 
 
-def read_outside(img: PageImage, exclude: list[BBox], threads: int = 2) -> list[OcrLine]:
+def read_outside(
+    img: PageImage, exclude: list[BBox], threads: int = 2, model: str = DEFAULT_MODEL
+) -> list[OcrLine]:
     """Text lines of the page outside the given boxes (titles, headings, page numbers)."""
     ink = _text_ink(img).copy()
     for box in exclude:
@@ -427,7 +495,8 @@ def read_outside(img: PageImage, exclude: list[BBox], threads: int = 2) -> list[
             bands.append(_Band(0, band.x0 + c0, band.y0, band.x0 + c1, band.y1))
     line_h = _line_height(bands, img.dpi)
     bands = _split_tall(bands, ink, line_h)
-    return [line for _, line in _read_bands(img, ink, bands, line_h, threads)]
+    rec = recogniser(threads, model)
+    return [line for _, line in _read_bands(img, ink, bands, line_h, rec)]
 
 
 def line_chars(line: OcrLine, score: float) -> list[Char]:
