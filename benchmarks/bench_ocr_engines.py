@@ -1,6 +1,7 @@
 """The OCR recognisers compared on the eval scans: character accuracy per cell, s/page, memory.
 
 Run by hand: `python benchmarks/bench_ocr_engines.py [--limit N] [--threads T] [--json F]`.
+"A+B" is the pipeline's reading: A reads every line, B reads number and target lines again.
 Each recogniser runs in its own child process over the same table cells (the pipeline's own
 grid of each scanned page), so its peak memory is its own; the parent scores every cell's
 reading against the text the generator printed there (eval/ truth, laid out again from the
@@ -31,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from jixiao_eval.bundled import bundled_truths, generate_pdfs  # noqa: E402
 from pipeline import confidence as C  # noqa: E402
 from pipeline.arbitrate import compact_text, numeric_like, ocr_confidence, ocr_text  # noqa: E402
-from pipeline.ocr import MODELS, OcrLine  # noqa: E402
+from pipeline.ocr import DEFAULT_MODEL, MODELS, SECOND_MODEL, OcrLine  # noqa: E402
 
 OPERATORS = "≥≤=><"
 
@@ -57,7 +58,10 @@ def _worker(args: argparse.Namespace) -> int:
     from pipeline.ocr import read_regions, recogniser
 
     t0 = time.perf_counter()
-    recogniser(args.threads, args.worker)  # loading is not per page
+    model, _, second = args.worker.partition("+")
+    for name in (model, second):
+        if name:
+            recogniser(args.threads, name)  # loading is not per page
     load_s = time.perf_counter() - t0
     wall = cpu = 0.0
     pages = 0
@@ -67,7 +71,7 @@ def _worker(args: argparse.Namespace) -> int:
             for n, page in enumerate(doc):
                 img, boxes = _cells_of_page(page, args.dpi)
                 w, c = time.perf_counter(), time.process_time()
-                lines = read_regions(img, boxes, args.threads, args.worker)
+                lines = read_regions(img, boxes, args.threads, model, second or None)
                 wall += time.perf_counter() - w
                 cpu += time.process_time() - c
                 pages += 1
@@ -77,7 +81,10 @@ def _worker(args: argparse.Namespace) -> int:
                             "pdf": Path(pdf).name,
                             "page": n,
                             "box": box,
-                            "lines": [[ln.text, ln.probs, ln.dropped, ln.lead_shape] for ln in ls],
+                            "lines": [
+                                [ln.text, ln.probs, ln.dropped, ln.lead_shape, ln.second]
+                                for ln in ls
+                            ],
                         }
                     )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -121,7 +128,8 @@ def _lev(a: str, b: str) -> int:
 
 
 def _reading(cell: dict[str, Any]) -> Any:
-    return ocr_text([OcrLine(t, tuple(p), (0, 0, 0, 0), d, s) for t, p, d, s in cell["lines"]])
+    box = (0.0, 0.0, 0.0, 0.0)
+    return ocr_text([OcrLine(t, tuple(p), box, d, s, s2) for t, p, d, s, s2 in cell["lines"]])
 
 
 def score(truths: list[str], cells: list[dict[str, Any]]) -> dict[str, float]:
@@ -161,7 +169,8 @@ def main() -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--dpi", type=int, default=200)
     ap.add_argument("--pdf-dir", default=str(ROOT / ".jixiao-cache" / "evalset"))
-    ap.add_argument("--engines", default=",".join(MODELS))
+    both = f"{DEFAULT_MODEL}+{SECOND_MODEL}"
+    ap.add_argument("--engines", default=",".join([*MODELS, both]), help="NAME or NAME+SECOND")
     ap.add_argument("--json", help="also write the figures and every cell's readings here")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     ap.add_argument("pdfs", nargs="*", help=argparse.SUPPRESS)
@@ -184,8 +193,10 @@ def main() -> int:
         mine = [(c["page"], tuple(c["box"])) for c in first if c["pdf"] == Path(pdf).name]
         want += _truth_cells(Path(pdf), truth_of[Path(pdf).name], mine)
     figures: dict[str, Any] = {}
-    print(f"{len(pdfs)} scans, {first and len(first)} cells, {args.threads} threads, {args.dpi} dpi")
-    head = "engine     char acc  cell exact  ops right  nums exact  sure   sure wrong"
+    print(
+        f"{len(pdfs)} scans, {first and len(first)} cells, {args.threads} threads, {args.dpi} dpi"
+    )
+    head = "engine            char acc  cell exact  ops right  nums exact  sure   sure wrong"
     print(head + "  s/page wall  s/page CPU  peak MB  load s")
     for name, run in runs.items():
         f = score(want, run["cells"])
@@ -194,7 +205,7 @@ def main() -> int:
         f |= {"peak_mb": run["peak"], "load_s": run["load"], "pages": n}
         figures[name] = f
         print(
-            f"{name:10} {f['char_accuracy']:8.4f}  {f['cell_exact']:10.4f}  "
+            f"{name:17} {f['char_accuracy']:8.4f}  {f['cell_exact']:10.4f}  "
             f"{f['operator_right']:9.4f}  {f['numeric_exact']:10.4f}  {f['sure']:.3f}  "
             f"{f['sure_wrong']:10d}  {f['s_per_page']:11.2f}  {f['cpu_s_per_page']:10.2f}  "
             f"{f['peak_mb']:7.0f}  {f['load_s']:6.1f}"

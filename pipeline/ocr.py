@@ -1,10 +1,14 @@
-"""OCR of page regions with RapidOCR's recogniser: the only module that runs the OCR models.
+"""OCR of page regions with PP-OCR recognisers: the only module that runs the OCR models.
 
-The table grid is known from the image's ruling lines, so there is no need for RapidOCR's
-text detector (the slow half of a whole-page run, and it returns lines, not cells: wrapped
+The table grid is known from the image's ruling lines, so there is no need for a text
+detector (the slow half of a whole-page run, and it returns lines, not cells: wrapped
 cells split and side-by-side cells interleave). Each cell is cut into text lines by a
 horizontal ink projection and only the recogniser runs, on the line crops. Text outside the
 tables (the title) is found the same way on the rest of the page.
+
+Two recognition models, trained apart, read the closed-set lines (numbers, targets with
+their operator): PP-OCRv6 reads every line, PP-OCRv4 reads those again (OcrLine.second), and
+pipeline/arbitrate.py trusts such a cell only where they agree.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +45,7 @@ class OcrLine:
     bbox: BBox  # ink extent, deskewed frame
     dropped: bool = False  # ink the recogniser emitted nothing for: it skipped a glyph
     lead_shape: str | None = None  # leading glyph read by its shape (≥ ≤ = op), if it stands apart
+    second: str | None = None  # the second recogniser's text of the same crop (None: not read)
 
     @property
     def low(self) -> float:
@@ -67,7 +72,12 @@ MODELS = {
         Model("ppocrv6", "rapidocr", "models/PP-OCRv6_rec_small.onnx"),
     )
 }
-DEFAULT_MODEL = "ppocrv4"
+# PP-OCRv6 reads these scans better and faster (benchmarks/bench_ocr_engines.py); PP-OCRv4,
+# a model trained apart, reads the short lines of the closed set again (numbers, operators):
+# two models rarely make the same mistake, so their agreement is the evidence.
+DEFAULT_MODEL = "ppocrv6"
+SECOND_MODEL = "ppocrv4"
+_SECOND_UPTO = 24  # characters: number and target lines; longer lines are narrative
 
 
 def model_path(name: str) -> Path:
@@ -415,25 +425,53 @@ def _printed_space(text: str, i: int) -> bool:
     return before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
 
 
+def _kept(text: str) -> list[int]:
+    """Indices of the characters kept: spaces only where these reports print them."""
+    return [i for i, c in enumerate(text) if not (c.isspace() and not _printed_space(text, i))]
+
+
+def _closed_set(text: str, shape: str | None) -> bool:
+    """A short line with a digit or an operator: a number or a target, read twice."""
+    if len(text) > _SECOND_UPTO:
+        return False
+    return shape is not None or any(c.isdigit() or c in _OPERATORS for c in text)
+
+
+def _read_second(
+    lines: list[tuple[_Band, OcrLine]], crops: dict[int, np.ndarray], model: Recogniser
+) -> list[tuple[_Band, OcrLine]]:
+    """The closed-set lines read again by an independent recogniser, on the same crops."""
+    todo = [k for k, (_, ln) in enumerate(lines) if k in crops]
+    recs = _recognize([crops[k] for k in todo], model)
+    out = list(lines)
+    for k, rec in zip(todo, recs, strict=True):
+        band, line = out[k]
+        text = "".join(rec.text[i] for i in _kept(rec.text))
+        out[k] = (band, replace(line, second=text))
+    return out
+
+
 def _read_bands(
-    img: PageImage, ink: np.ndarray, bands: list[_Band], line_h: int, model: Recogniser
+    img: PageImage,
+    ink: np.ndarray,
+    bands: list[_Band],
+    line_h: int,
+    model: Recogniser,
+    second: Recogniser | None = None,
 ) -> list[tuple[_Band, OcrLine]]:
     dashes = [_is_dash(img, b, line_h) for b in bands]
     todo = [b for b, dash in zip(bands, dashes, strict=True) if not dash]
     crops = [_crop(img, b, line_h) for b in todo]
     recognized = iter(zip(crops, _recognize([c for c, _ in crops], model), strict=True))
     s = 1.0 / img.scale
-    out = []
+    out: list[tuple[_Band, OcrLine]] = []
+    again: dict[int, np.ndarray] = {}
     for b, dash in zip(bands, dashes, strict=True):
         if dash:
             out.append((b, OcrLine("-", (_DASH_PROB,), (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s))))
             continue
-        (_, left), rec = next(recognized)
-        keep = [
-            i
-            for i, c in enumerate(rec.text)
-            if not (c.isspace() and not _printed_space(rec.text, i))
-        ]
+        (crop, left), rec = next(recognized)
+        keep = _kept(rec.text)
         text = "".join(rec.text[i] for i in keep)
         if not text.strip():
             continue
@@ -444,8 +482,10 @@ def _read_bands(
         dropped = _unread_ink(ink, b, xs, line_h)
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)
         box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
+        if second is not None and _closed_set(text, shape):
+            again[len(out)] = crop
         out.append((b, OcrLine(text, tuple(probs), box, dropped, shape)))
-    return out
+    return _read_second(out, again, second) if second is not None else out
 
 
 def _px(img: PageImage, bbox: BBox, inset: int = 0) -> tuple[int, int, int, int]:
@@ -460,9 +500,14 @@ def _px(img: PageImage, bbox: BBox, inset: int = 0) -> tuple[int, int, int, int]
 
 
 def read_regions(
-    img: PageImage, regions: list[BBox], threads: int = 2, model: str = DEFAULT_MODEL
+    img: PageImage,
+    regions: list[BBox],
+    threads: int = 2,
+    model: str = DEFAULT_MODEL,
+    second: str | None = SECOND_MODEL,
 ) -> list[list[OcrLine]]:
-    """The text lines of each region (a table cell, in points), top to bottom."""
+    """The text lines of each region (a table cell, in points), top to bottom; number and
+    target lines also read by the `second` recogniser (OcrLine.second)."""
     ink = _text_ink(img)
     bands: list[_Band] = []
     for i, box in enumerate(regions):
@@ -470,7 +515,9 @@ def read_regions(
     line_h = _line_height(bands, img.dpi)
     bands = _split_tall(_merge_short(bands, line_h), ink, line_h)
     out: list[list[OcrLine]] = [[] for _ in regions]
-    for band, line in _read_bands(img, ink, bands, line_h, recogniser(threads, model)):
+    rec = recogniser(threads, model)
+    check = recogniser(threads, second) if second is not None else None
+    for band, line in _read_bands(img, ink, bands, line_h, rec, check):
         out[band.region].append(line)
     for lines in out:
         lines.sort(key=lambda ln: ln.bbox[1])
