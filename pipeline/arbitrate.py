@@ -29,6 +29,8 @@ OCR: CellSource = Source.ocr
 _SURE_FOR = {"≥": 0.6, "≤": 0.6}
 
 
+_SHAPED = ("≥", "≤", "=")  # the operators pipeline/ocr.py reads by their shape
+
 _NUMERIC_LIKE = re.compile(r"^[-+]?[\dOolISB.,，:：·%]*\d[\dOolISB.,，:：·%]*$")
 
 
@@ -40,16 +42,37 @@ class OcrText:
     probs: tuple[float, ...]
     dropped: bool = False  # the recogniser skipped a glyph somewhere in the cell
     lead_shape: str | None = None  # the cell's leading glyph read by its shape (≥ ≤ =)
+    second: str | None = None  # the second recogniser's reading (None: the cell was read once)
 
     @property
     def low(self) -> float:
         return min(self.probs, default=1.0)
 
+    @property
+    def readers_agree(self) -> bool:
+        """The second recogniser read the same text. Where it missed or misread the leading
+        operator alone ('95.00(%)', '295.00(%)'), the glyph's shape is the operator's second
+        reading."""
+        if self.second is None:
+            return False
+        if self.second == self.text:
+            return True
+        op = self.text[:1]
+        if op not in _SHAPED or self.lead_shape != op:
+            return False
+        rest = self.text[1:]
+        return self.second == rest or (
+            len(self.second) == len(self.text) and self.second[1:] == rest
+        )
+
     def sure(self, start: int = 0, end: int | None = None) -> bool:
-        """Every character in [start, end) read with its required probability."""
+        """Every character in [start, end) read with its required probability; for a cell
+        read twice, the two readings agree (one reader's score does not count then)."""
         stop = len(self.text) if end is None else end
         if self.dropped:
             return False
+        if self.second is not None:
+            return self.readers_agree
         return all(
             self.probs[i] >= _SURE_FOR.get(self.text[i], C.OCR_CHAR_SURE)
             for i in range(start, stop)
@@ -60,6 +83,8 @@ def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
     """Compact text of a cell's OCR lines, top to bottom, keeping per-character probabilities."""
     chars: list[str] = []
     probs: list[float] = []
+    read_twice = bool(lines) and all(line.second is not None for line in lines)
+    second = compact_text("".join(line.second or "" for line in lines)) if read_twice else None
     for line in lines:
         for i, c in enumerate(line.text):
             p = line.probs[i] if i < len(line.probs) else line.low
@@ -68,7 +93,8 @@ def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
                     chars.append(n)
                     probs.append(p)
     lead = lines[0].lead_shape if lines else None
-    return OcrText("".join(chars), tuple(probs), any(line.dropped for line in lines), lead)
+    dropped = any(line.dropped for line in lines)
+    return OcrText("".join(chars), tuple(probs), dropped, lead, second)
 
 
 def compact_text(text: str) -> str:
@@ -82,6 +108,8 @@ def ocr_confidence(ocr: OcrText) -> float:
         return 1.0
     if bad_glyphs(ocr.text) or not format_ok(ocr.text):
         return C.BROKEN_FORMAT
+    if ocr.second is not None and not ocr.dropped:
+        return C.OCR_READERS_AGREE if ocr.readers_agree else C.OCR_READERS_DISAGREE
     return C.OCR_SURE if ocr.sure() else C.OCR_UNSURE
 
 
@@ -146,7 +174,7 @@ def decide(layer: str | None, ocr: OcrText) -> Decision:
 
 def _layer_has_the_operator(layer: str, ocr: OcrText) -> bool:
     op = ocr.lead_shape
-    if op not in ("≥", "≤", "=") or not layer.startswith(op) or ocr.text.startswith(op):
+    if op not in _SHAPED or not layer.startswith(op) or ocr.text.startswith(op):
         return False
     rest = layer[len(op) :]
     for skip in (0, 1):  # the operator dropped, or read as another character ('2')

@@ -1,17 +1,23 @@
-"""OCR of page regions with RapidOCR's recogniser: the only module that runs the OCR models.
+"""OCR of page regions with PP-OCR recognisers: the only module that runs the OCR models.
 
-The table grid is known from the image's ruling lines, so there is no need for RapidOCR's
-text detector (the slow half of a whole-page run, and it returns lines, not cells: wrapped
+The table grid is known from the image's ruling lines, so there is no need for a text
+detector (the slow half of a whole-page run, and it returns lines, not cells: wrapped
 cells split and side-by-side cells interleave). Each cell is cut into text lines by a
 horizontal ink projection and only the recogniser runs, on the line crops. Text outside the
 tables (the title) is found the same way on the rest of the page.
+
+Two recognition models, trained apart, read the closed-set lines (numbers, targets with
+their operator): PP-OCRv6 reads every line, PP-OCRv4 reads those again (OcrLine.second), and
+pipeline/arbitrate.py trusts such a cell only where they agree.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import math
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 import cv2
@@ -21,7 +27,7 @@ from pipeline.imagelines import H_MIN_PT, V_MIN_PT, PageImage
 from pipeline.models import BBox, Char
 from pipeline.textnorm import fold_quotes, nfkc
 
-_engines: dict[int, Any] = {}
+_models: dict[tuple[str, int], Recogniser] = {}
 _DASH_PROB = 0.99
 _OPERATORS = "≥≤=><+-~±"
 _SOME_OPERATOR = "op"
@@ -39,6 +45,7 @@ class OcrLine:
     bbox: BBox  # ink extent, deskewed frame
     dropped: bool = False  # ink the recogniser emitted nothing for: it skipped a glyph
     lead_shape: str | None = None  # leading glyph read by its shape (≥ ≤ = op), if it stands apart
+    second: str | None = None  # the second recogniser's text of the same crop (None: not read)
 
     @property
     def low(self) -> float:
@@ -46,21 +53,91 @@ class OcrLine:
         return min(self.probs, default=1.0)
 
 
-def engine(threads: int) -> Any:
-    """The RapidOCR engine (models ship in the wheel; nothing is downloaded), one per thread count."""
-    with _lock:
-        eng = _engines.get(threads)
-        if eng is None:
-            from rapidocr_onnxruntime import RapidOCR
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A text recognition model file that ships inside an installed wheel."""
 
-            eng = RapidOCR(
-                intra_op_num_threads=threads,
-                inter_op_num_threads=1,
-                use_det=False,
-                use_cls=False,
+    name: str
+    package: str  # the distribution's import name: the file is found without importing it
+    file: str  # path inside the package
+
+
+# PP-OCRv4 (rapidocr-onnxruntime 1.4's wheel) and PP-OCRv6 small (rapidocr 3.x's wheel). Only
+# the .onnx files are used, through onnxruntime: neither package's Python code runs, so no
+# configuration or model download of theirs can happen.
+MODELS = {
+    m.name: m
+    for m in (
+        Model("ppocrv4", "rapidocr_onnxruntime", "models/ch_PP-OCRv4_rec_infer.onnx"),
+        Model("ppocrv6", "rapidocr", "models/PP-OCRv6_rec_small.onnx"),
+    )
+}
+# PP-OCRv6 reads these scans better and faster (benchmarks/bench_ocr_engines.py); PP-OCRv4,
+# a model trained apart, reads the short lines of the closed set again (numbers, operators):
+# two models rarely make the same mistake, so their agreement is the evidence.
+DEFAULT_MODEL = "ppocrv6"
+SECOND_MODEL = "ppocrv4"
+_SECOND_UPTO = 24  # characters: number and target lines; longer lines are narrative
+
+
+def model_path(name: str) -> Path:
+    """The model's file inside its installed package (FileNotFoundError if not installed)."""
+    model = MODELS[name]
+    spec = importlib.util.find_spec(model.package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"{model.package} is not installed (OCR model {name})")
+    path = Path(next(iter(spec.submodule_search_locations))) / model.file
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: OCR model {name} is missing from its package")
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class Recogniser:
+    """One loaded recognition model: its onnxruntime session and its alphabet."""
+
+    name: str
+    session: Any  # onnxruntime.InferenceSession
+    alphabet: list[str]  # CTC classes: blank, the model's characters, space
+    folded: np.ndarray
+    height: int = 48
+
+    def resize_norm(self, crop: np.ndarray, ratio: float) -> np.ndarray:
+        """The crop at the model's height, scaled to [-1, 1], right-padded to `ratio` wide."""
+        width = int(self.height * ratio)
+        h, w = crop.shape[:2]
+        resized_w = min(width, math.ceil(self.height * w / float(h)))
+        img = cv2.resize(crop, (resized_w, self.height)).astype(np.float32)
+        out = np.zeros((3, self.height, width), dtype=np.float32)
+        out[:, :, :resized_w] = img.transpose((2, 0, 1)) / 127.5 - 1.0
+        return out
+
+    def run(self, batch: np.ndarray) -> np.ndarray:
+        """Per-step class probabilities of a batch (N, T, classes)."""
+        return np.asarray(self.session.run(None, {self.session.get_inputs()[0].name: batch})[0])
+
+
+def recogniser(threads: int, name: str = DEFAULT_MODEL) -> Recogniser:
+    """The named recogniser, loaded once per thread count from its packaged file."""
+    with _lock:
+        rec = _models.get((name, threads))
+        if rec is None:
+            import onnxruntime as ort
+
+            opts = ort.SessionOptions()
+            opts.log_severity_level = 4
+            opts.enable_cpu_mem_arena = False  # the arena keeps the peak batch's memory
+            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            opts.intra_op_num_threads = threads
+            opts.inter_op_num_threads = 1
+            session = ort.InferenceSession(
+                str(model_path(name)), sess_options=opts, providers=["CPUExecutionProvider"]
             )
-            _engines[threads] = eng
-        return eng
+            chars = session.get_modelmeta().custom_metadata_map["character"].splitlines()
+            alphabet = ["blank", *chars, " "]
+            rec = Recogniser(name, session, alphabet, _folded(alphabet))
+            _models[(name, threads)] = rec
+        return rec
 
 
 def _text_ink(img: PageImage) -> np.ndarray:
@@ -193,27 +270,24 @@ class _Rec:
     xs: tuple[float, ...]  # each character's position in the crop, pixels
 
 
-def _recognize(crops: list[np.ndarray], threads: int) -> list[_Rec]:
-    """Text, per-character probabilities and positions of each line crop (RapidOCR's recogniser)."""
+def _recognize(crops: list[np.ndarray], rec: Recogniser) -> list[_Rec]:
+    """Text, per-character probabilities and positions of each line crop."""
     if not crops:
         return []
-    rec = engine(threads).text_rec
-    alphabet: list[str] = rec.postprocess_op.character
-    folded = _folded(alphabet)
     ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
     order = np.argsort(ratios)
     out: list[_Rec] = [_Rec("", (), ())] * len(crops)
-    img_h = rec.rec_image_shape[1]
+    img_h = rec.height
     for start in range(0, len(crops), _BATCH):
         idx = order[start : start + _BATCH]
         # Pad a batch only to its own widest crop: RapidOCR pads to 320 px at least, which
         # makes a short number cost as much as a line of text (~40% of the time).
         widest = max([1.0, *(ratios[i] for i in idx)])
-        batch = np.concatenate([rec.resize_norm_img(crops[i], widest)[np.newaxis] for i in idx])
-        preds = rec.session(batch.astype(np.float32))[0]
+        batch = np.concatenate([rec.resize_norm(crops[i], widest)[np.newaxis] for i in idx])
+        preds = rec.run(batch)
         padded = int(img_h * widest)
         for i, pred in zip(idx, preds, strict=True):
-            text, probs, steps = _decode(pred, alphabet, folded)
+            text, probs, steps = _decode(pred, rec.alphabet, rec.folded)
             # Step t covers input columns [t, t+1) * padded / T; the crop fills `used` of them.
             used = min(padded, math.ceil(img_h * ratios[i]))
             k = padded / len(pred) * crops[i].shape[1] / max(1, used)
@@ -351,25 +425,53 @@ def _printed_space(text: str, i: int) -> bool:
     return before.isascii() and before.isalpha() and after.isascii() and after.isalpha()
 
 
+def _kept(text: str) -> list[int]:
+    """Indices of the characters kept: spaces only where these reports print them."""
+    return [i for i, c in enumerate(text) if not (c.isspace() and not _printed_space(text, i))]
+
+
+def _closed_set(text: str, shape: str | None) -> bool:
+    """A short line with a digit or an operator: a number or a target, read twice."""
+    if len(text) > _SECOND_UPTO:
+        return False
+    return shape is not None or any(c.isdigit() or c in _OPERATORS for c in text)
+
+
+def _read_second(
+    lines: list[tuple[_Band, OcrLine]], crops: dict[int, np.ndarray], model: Recogniser
+) -> list[tuple[_Band, OcrLine]]:
+    """The closed-set lines read again by an independent recogniser, on the same crops."""
+    todo = [k for k, (_, ln) in enumerate(lines) if k in crops]
+    recs = _recognize([crops[k] for k in todo], model)
+    out = list(lines)
+    for k, rec in zip(todo, recs, strict=True):
+        band, line = out[k]
+        text = "".join(rec.text[i] for i in _kept(rec.text))
+        out[k] = (band, replace(line, second=text))
+    return out
+
+
 def _read_bands(
-    img: PageImage, ink: np.ndarray, bands: list[_Band], line_h: int, threads: int
+    img: PageImage,
+    ink: np.ndarray,
+    bands: list[_Band],
+    line_h: int,
+    model: Recogniser,
+    second: Recogniser | None = None,
 ) -> list[tuple[_Band, OcrLine]]:
     dashes = [_is_dash(img, b, line_h) for b in bands]
     todo = [b for b, dash in zip(bands, dashes, strict=True) if not dash]
     crops = [_crop(img, b, line_h) for b in todo]
-    recognized = iter(zip(crops, _recognize([c for c, _ in crops], threads), strict=True))
+    recognized = iter(zip(crops, _recognize([c for c, _ in crops], model), strict=True))
     s = 1.0 / img.scale
-    out = []
+    out: list[tuple[_Band, OcrLine]] = []
+    again: dict[int, np.ndarray] = {}
     for b, dash in zip(bands, dashes, strict=True):
         if dash:
             out.append((b, OcrLine("-", (_DASH_PROB,), (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s))))
             continue
-        (_, left), rec = next(recognized)
-        keep = [
-            i
-            for i, c in enumerate(rec.text)
-            if not (c.isspace() and not _printed_space(rec.text, i))
-        ]
+        (crop, left), rec = next(recognized)
+        keep = _kept(rec.text)
         text = "".join(rec.text[i] for i in keep)
         if not text.strip():
             continue
@@ -380,8 +482,10 @@ def _read_bands(
         dropped = _unread_ink(ink, b, xs, line_h)
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)
         box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
+        if second is not None and _closed_set(text, shape):
+            again[len(out)] = crop
         out.append((b, OcrLine(text, tuple(probs), box, dropped, shape)))
-    return out
+    return _read_second(out, again, second) if second is not None else out
 
 
 def _px(img: PageImage, bbox: BBox, inset: int = 0) -> tuple[int, int, int, int]:
@@ -395,8 +499,15 @@ def _px(img: PageImage, bbox: BBox, inset: int = 0) -> tuple[int, int, int, int]
     )
 
 
-def read_regions(img: PageImage, regions: list[BBox], threads: int = 2) -> list[list[OcrLine]]:
-    """The text lines of each region (a table cell, in points), top to bottom."""
+def read_regions(
+    img: PageImage,
+    regions: list[BBox],
+    threads: int = 2,
+    model: str = DEFAULT_MODEL,
+    second: str | None = SECOND_MODEL,
+) -> list[list[OcrLine]]:
+    """The text lines of each region (a table cell, in points), top to bottom; number and
+    target lines also read by the `second` recogniser (OcrLine.second)."""
     ink = _text_ink(img)
     bands: list[_Band] = []
     for i, box in enumerate(regions):
@@ -404,14 +515,18 @@ def read_regions(img: PageImage, regions: list[BBox], threads: int = 2) -> list[
     line_h = _line_height(bands, img.dpi)
     bands = _split_tall(_merge_short(bands, line_h), ink, line_h)
     out: list[list[OcrLine]] = [[] for _ in regions]
-    for band, line in _read_bands(img, ink, bands, line_h, threads):
+    rec = recogniser(threads, model)
+    check = recogniser(threads, second) if second is not None else None
+    for band, line in _read_bands(img, ink, bands, line_h, rec, check):
         out[band.region].append(line)
     for lines in out:
         lines.sort(key=lambda ln: ln.bbox[1])
     return out
 
 
-def read_outside(img: PageImage, exclude: list[BBox], threads: int = 2) -> list[OcrLine]:
+def read_outside(
+    img: PageImage, exclude: list[BBox], threads: int = 2, model: str = DEFAULT_MODEL
+) -> list[OcrLine]:
     """Text lines of the page outside the given boxes (titles, headings, page numbers)."""
     ink = _text_ink(img).copy()
     for box in exclude:
@@ -427,7 +542,8 @@ def read_outside(img: PageImage, exclude: list[BBox], threads: int = 2) -> list[
             bands.append(_Band(0, band.x0 + c0, band.y0, band.x0 + c1, band.y1))
     line_h = _line_height(bands, img.dpi)
     bands = _split_tall(bands, ink, line_h)
-    return [line for _, line in _read_bands(img, ink, bands, line_h, threads)]
+    rec = recogniser(threads, model)
+    return [line for _, line in _read_bands(img, ink, bands, line_h, rec)]
 
 
 def line_chars(line: OcrLine, score: float) -> list[Char]:

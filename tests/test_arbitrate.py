@@ -49,3 +49,38 @@ def test_ocr_alone() -> None:
     assert not format_ok("1000000.00(人次") and format_ok("1000000.00(人次)")
     assert not format_ok("5:00") and format_ok("5.00")
     assert not format_ok("94.71()")
+
+
+# -- two recognisers ----------------------------------------------------------------------
+def _twice(text: str, second: str, p: float = 0.99, shape: str | None = None) -> OcrText:
+    return OcrText(text, tuple(p for _ in text), lead_shape=shape, second=second)
+
+
+def test_readers_agreeing_earn_confidence_not_the_score() -> None:
+    # one reader unsure of a character, but an independent reader reads the same: accepted
+    assert ocr_confidence(_twice("184.25", "184.25", p=0.5)) == C.OCR_READERS_AGREE >= C.ACCEPT
+    # both sure of themselves, and they differ: a person looks
+    assert ocr_confidence(_twice("184.25", "184.26")) == C.OCR_READERS_DISAGREE < C.ACCEPT
+    # agreement does not excuse a skipped glyph or a broken format
+    dropped = OcrText("95.00(%)", (0.99,) * 8, dropped=True, second="95.00(%)")
+    assert ocr_confidence(dropped) < C.ACCEPT
+    assert ocr_confidence(_twice("9O.58", "9O.58")) < C.ACCEPT
+
+
+def test_operator_is_read_by_the_shape_when_the_second_reader_misses_it() -> None:
+    for second in ("95.00(%)", "295.00(%)", ">95.00(%)"):
+        assert ocr_confidence(_twice("≥95.00(%)", second, shape="≥")) >= C.ACCEPT, second
+        # without the shape's word the operator has one reading only
+        assert ocr_confidence(_twice("≥95.00(%)", second)) < C.ACCEPT, second
+    # the shape vouches for the operator, never for the digits after it
+    assert ocr_confidence(_twice("≥95.00(%)", "96.00(%)", shape="≥")) < C.ACCEPT
+    assert ocr_confidence(_twice("≤95.00(%)", "95.00(%)", shape="≥")) < C.ACCEPT
+
+
+def test_readers_against_a_hidden_layer() -> None:
+    # the layer dropped a digit; both recognisers read it: OCR wins, above the line
+    d = decide("62.61", _twice("620.61", "620.61", p=0.7))
+    assert d.source == "ocr" and d.confidence >= C.ACCEPT
+    # the recognisers disagree with each other: neither is trusted over the layer
+    d = decide("62.61", _twice("620.61", "628.61"))
+    assert d.confidence < C.ACCEPT

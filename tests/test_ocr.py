@@ -5,6 +5,7 @@ OCR is slow (a few seconds a page): one small report, each variant read once per
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import fitz
@@ -20,6 +21,7 @@ from pipeline.run import process_file
 from schemas import DocumentResult, TruthReport
 
 SEED = 11
+ROOT = Path(__file__).resolve().parent.parent
 
 
 # -- end to end -------------------------------------------------------------------------
@@ -128,3 +130,51 @@ def test_leading_operator_is_checked_by_its_shape(tmp_path: Path) -> None:
         # either the recogniser read the operator the shape shows, or the line is not trusted
         assert ln.text[0] == ln.lead_shape or ln.dropped, (ln.text, ln.lead_shape)
     assert not lines[2].dropped and lines[2].text == "100.00(%)"
+    # numbers and targets are read a second time, by the other recogniser
+    assert all(ln.second is not None for ln in lines)
+    assert lines[2].second == "100.00(%)" and lines[3].second == "19000.00(人)"
+
+
+# -- the recognisers ship in their wheels -------------------------------------------------
+_OFFLINE_READ = """
+import socket, sys
+def refuse(*a, **k):
+    raise SystemExit("network used")
+socket.socket.connect = refuse
+socket.create_connection = refuse
+import fitz
+from jixiao_eval.pdfgen.text import FONT
+from pipeline.imagelines import prepare
+from pipeline.ocr import MODELS, model_path, read_regions
+from pipeline.render import render_gray
+doc = fitz.open()
+page = doc.new_page(width=200, height=40)
+tw = fitz.TextWriter(page.rect)
+tw.append((20, 24), "12345.67", font=FONT, fontsize=9)
+tw.write_text(page)
+img = prepare(render_gray(page, 200), 200, 200, 40, deskew=False)
+for name in MODELS:
+    (line,) = read_regions(img, [(10.0, 8.0, 190.0, 32.0)], 1, name, None)[0]
+    assert line.text == "12345.67", (name, line.text)
+    print(name, model_path(name))
+# only the .onnx files were used: no code of either OCR package (which can download) ran
+assert not [m for m in sys.modules if m.split(".")[0] in ("rapidocr", "rapidocr_onnxruntime")]
+"""
+
+
+def test_recognisers_are_the_packaged_files_and_never_reach_the_network() -> None:
+    import subprocess
+    import sys
+
+    res = subprocess.run(
+        [sys.executable, "-c", _OFFLINE_READ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert res.returncode == 0, res.stderr[-2000:]
+    paths = dict(line.split(" ", 1) for line in res.stdout.splitlines())
+    assert set(paths) == {"ppocrv4", "ppocrv6"}
+    assert "rapidocr_onnxruntime" in Path(paths["ppocrv4"]).parts
+    assert "rapidocr" in Path(paths["ppocrv6"]).parts
