@@ -270,15 +270,22 @@ class _Rec:
     xs: tuple[float, ...]  # each character's position in the crop, pixels
 
 
+# Width over height of the widest crop read: a text line a page wide at 200 dpi is ~55. The
+# recogniser scales crops to its height, so a thin sliver (a damaged page's 11 x 1654 px strip)
+# would become a 7,000 px wide input and a batch padded to it hundreds of MB: left unread (its
+# cell is then unsettled), never recognised.
+_MAX_RATIO = 90.0
+
+
 def _recognize(crops: list[np.ndarray], rec: Recogniser) -> list[_Rec]:
     """Text, per-character probabilities and positions of each line crop."""
     if not crops:
         return []
     ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
-    order = np.argsort(ratios)
+    order = [int(i) for i in np.argsort(ratios) if ratios[i] <= _MAX_RATIO]
     out: list[_Rec] = [_Rec("", (), ())] * len(crops)
     img_h = rec.height
-    for start in range(0, len(crops), _BATCH):
+    for start in range(0, len(order), _BATCH):
         idx = order[start : start + _BATCH]
         # Pad a batch only to its own widest crop: RapidOCR pads to 320 px at least, which
         # makes a short number cost as much as a line of text (~40% of the time).

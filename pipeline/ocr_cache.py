@@ -9,6 +9,7 @@ reads afresh. Off unless ReadOptions.ocr_cache names a folder.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -53,23 +54,12 @@ def _key(kind: str, img: PageImage, boxes: list[BBox], threads: int) -> str:
 
 
 def _line(data: dict[str, Any]) -> OcrLine:
-    return OcrLine(
-        text=data["text"],
-        probs=tuple(data["probs"]),
-        bbox=tuple(data["bbox"]),
-        dropped=data["dropped"],
-        lead_shape=data["lead_shape"],
-    )
+    # every field of the line, so a field added to OcrLine is kept (tuples come back as lists)
+    return OcrLine(**{**data, "probs": tuple(data["probs"]), "bbox": tuple(data["bbox"])})
 
 
 def _plain(line: OcrLine) -> dict[str, Any]:
-    return {
-        "text": line.text,
-        "probs": list(line.probs),
-        "bbox": list(line.bbox),
-        "dropped": line.dropped,
-        "lead_shape": line.lead_shape,
-    }
+    return dataclasses.asdict(line)
 
 
 def _cached(
