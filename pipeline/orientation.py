@@ -9,13 +9,15 @@ down reads as low-probability garbage.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
-from pipeline.imagelines import binarize, prepare
+from pipeline.imagelines import PageImage, binarize, prepare
 from pipeline.models import BBox
+from pipeline.ocr import OcrLine
 
 # How much fewer blobs one smear direction must give than the other to call the lines' axis.
 _AXIS_RATIO = 0.75
@@ -111,11 +113,14 @@ def _probe_boxes(lines: np.ndarray, em: float, turned: bool, shape: tuple[int, i
     return [b for _, b in out[:_PROBE_LINES]]
 
 
-def _read_score(gray: np.ndarray, dpi: int, boxes_px: list[BBox], threads: int) -> float:
+# Reads the text lines of regions (points) of a page image: pipeline.ocr.read_regions, or the
+# eval's cache of it.
+Reader = Callable[[PageImage, list[BBox]], list[list[OcrLine]]]
+
+
+def _read_score(gray: np.ndarray, dpi: int, boxes_px: list[BBox], read: Reader) -> float:
     """Mean recogniser probability over the characters read in the boxes (the line crops are
     stacked into one small image, so the page is not prepared twice)."""
-    from pipeline.ocr import read_regions
-
     crops = [gray[int(y0) : int(y1), int(x0) : int(x1)] for x0, y0, x1, y1 in boxes_px]
     crops = [c for c in crops if c.size]
     if not crops:
@@ -139,7 +144,7 @@ def _read_score(gray: np.ndarray, dpi: int, boxes_px: list[BBox], threads: int) 
         y += c.shape[0] + gap
     h, w = strip.shape
     img = prepare(strip, dpi, w / scale, h / scale, deskew=False)
-    probs = [p for lines in read_regions(img, regions, threads) for ln in lines for p in ln.probs]
+    probs = [p for lines in read(img, regions) for ln in lines for p in ln.probs]
     return float(np.mean(probs)) if probs else 0.0
 
 
@@ -149,7 +154,7 @@ def _flip(boxes: list[BBox], shape: tuple[int, int]) -> list[BBox]:
     return [(w - x1, h - y1, w - x0, h - y0) for x0, y0, x1, y1 in boxes]
 
 
-def upright(gray: np.ndarray, dpi: int, threads: int = 1) -> Orientation:
+def upright(gray: np.ndarray, dpi: int, read: Reader) -> Orientation:
     """The clockwise quarter turns (0-3) that make a scanned page's text upright."""
     # the lines' axis is plain at half the resolution, for a quarter of the work
     shrink = 2 if dpi >= 150 else 1
@@ -164,10 +169,10 @@ def upright(gray: np.ndarray, dpi: int, threads: int = 1) -> Orientation:
     boxes = _probe_boxes(lines, em, axis == "down", gray.shape)
     if not boxes:
         return Orientation(first, "text lines run down the page")
-    score = _read_score(base, dpi, boxes, threads)
+    score = _read_score(base, dpi, boxes, read)
     if score >= _SURE_READ:
         return Orientation(first, "text lines run down the page" if first else "")
-    other = _read_score(turn(base, 2), dpi, _flip(boxes, base.shape), threads)
+    other = _read_score(turn(base, 2), dpi, _flip(boxes, base.shape), read)
     if other > score + _MARGIN:
         return Orientation(first + 2, f"reads {other:.2f} turned, {score:.2f} as it is")
     return Orientation(first, f"reads {score:.2f}, {other:.2f} the other way up")

@@ -100,11 +100,12 @@ def _upright_image(
     page: Page, content: PageContent, opts: ReadOptions
 ) -> tuple[PageContent, PageImage]:
     """A scan turned upright (by /Rotate or in its pixels), deskewed; the page's size follows."""
+    from pipeline import ocr_cache
     from pipeline.imagelines import prepare
     from pipeline.orientation import turn, upright
 
     gray = render_gray(page, opts.dpi)
-    way = upright(gray, opts.dpi, opts.threads)
+    way = upright(gray, opts.dpi, lambda img, boxes: ocr_cache.regions(img, boxes, opts))
     if way.turns:
         gray = turn(gray, way.turns)
         if way.turns % 2:
@@ -226,8 +227,8 @@ def _read_pasted_tables(
 ) -> PageContent:
     """A digital page with tables pasted as images: those tables' grid and text from the image,
     everything else from the text layer. An image holding no table leaves the page as it was."""
+    from pipeline import ocr_cache
     from pipeline.imagelines import ruling_segments
-    from pipeline.ocr import read_regions
 
     img = _image(page, content, opts, deskew=False)  # the text layer's frame
     segments = [
@@ -239,7 +240,7 @@ def _read_pasted_tables(
     cells = [c for t in tables for c in t.cells]
     if not cells:
         return content
-    lines = read_regions(img, [c.bbox for c in cells], opts.threads)
+    lines = ocr_cache.regions(img, [c.bbox for c in cells], opts)
     chars, _ = _arbitrate_cells(cells, None, lines)
     keep = [ch for ch in content.chars if not any(_inside(ch, t.bbox) for t in tables)]
     return replace(

@@ -35,8 +35,8 @@ def test_a_scan_read_again_reuses_its_ocr(
     first = _result(scan, cache)
     assert list(cache.rglob("*.json"))  # the page left its readings
     # Without an OCR engine at all, only the cache can give the same reading again.
-    monkeypatch.setitem(sys.modules, "rapidocr_onnxruntime", None)
-    monkeypatch.setattr(ocr, "_engines", {})
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)
+    monkeypatch.setattr(ocr, "_models", {})
     assert _result(scan, cache) == first
     # One pixel changed is another image: it would be read afresh.
     img = PageImage(np.zeros((40, 30), np.uint8), np.zeros((40, 30), np.uint8), 200, 0.0, 10, 14)
