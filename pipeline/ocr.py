@@ -346,15 +346,18 @@ def _decode(
     return "".join(text), tuple(probs), tuple(steps)
 
 
-def _too_wide(text: str, b: _Band, line_h: int) -> bool:
-    """A line of CJK characters whose ink is wider than its characters can fill: a glyph was
-    dropped where _unread_ink cannot see it (三 of 三级指标, its strokes next to 级 read as
-    级's). A CJK character's ink is about 0.9 line heights wide (0.85 measured on the eval's
-    type); more than half a character of ink to spare is a character missing."""
+def _too_wide(text: str, b: _Band, xs: list[float]) -> bool:
+    """A CJK line with a character's worth of ink before its first character (or after its
+    last) that nothing was read for: a dropped glyph _unread_ink cannot see, its strokes next
+    to the first one read (三 of 三级指标 read as 级指标). The pitch is the line's own."""
     chars = [c for c in text if not c.isspace()]
-    if not chars or len(chars) > 12 or not all(is_cjk(c) for c in chars):
+    if len(chars) < 2 or len(chars) != len(xs) or not all(is_cjk(c) for c in chars):
         return False
-    return b.x1 - b.x0 > (len(chars) + 0.6) * 0.9 * line_h
+    pitch = (xs[-1] - xs[0]) / (len(xs) - 1)
+    if pitch <= 0:
+        return False
+    # CTC places a character near its left part: ~0.3 pitch in from its left edge
+    return xs[0] > 0.9 * pitch or (b.x1 - b.x0) - xs[-1] > 1.7 * pitch
 
 
 def _unread_ink(ink: np.ndarray, b: _Band, xs: list[float], line_h: int) -> bool:
@@ -497,7 +500,7 @@ def _read_bands(
         xs = [rec.xs[i] + left - b.x0 for i in keep]
         probs = [rec.probs[i] for i in keep]
         shape, end = _operator_shape(ink, b, line_h)
-        dropped = _unread_ink(ink, b, xs, line_h) or _too_wide(text, b, line_h)
+        dropped = _unread_ink(ink, b, xs, line_h) or _too_wide(text, b, xs)
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)
         box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
         if second is not None and _closed_set(text, shape):
