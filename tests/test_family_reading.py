@@ -73,3 +73,18 @@ def test_an_integer_total_off_by_one_point_is_not_rounding() -> None:
         assert any(f.rule == "R5" for f in off.findings)
         fine = by_name["农村义务教育学校营养改善计划补助资金"]
         assert fine.status is Status.accepted, [f.message for f in fine.findings]
+
+
+def test_goals_the_reader_cannot_place_are_flagged_never_accepted_empty() -> None:
+    """A layout not built for (tests/fixtures/unseen: a 0013zp variant from Writer whose goals
+    sit label | text | label | text on one row): everything else reads right; the goals, whose
+    labels were printed but whose text was not placed, are flagged, never accepted as ''."""
+    pdf = Path(__file__).resolve().parent / "fixtures" / "unseen" / "samerow_goals__writer.pdf"
+    (project,) = process_file(pdf).projects
+    assert project.status is Status.needs_review
+    assert project.funds.total.executed == 60.9 and project.funds.total.execution_rate == 99.51
+    assert [i.weight for i in project.indicators] == [22.5] * 4
+    assert [i.target for i in project.indicators] == ["=100%", "≤10次", "=100%", "≤5%"]
+    assert project.total_score == 99.95 and project.conclusion == "及时、足额缴纳。"
+    for key in ("goal_expected", "goal_actual"):
+        assert project.field_confidence[key] < 0.9

@@ -327,8 +327,11 @@ def assemble(raw: RawProject, form: str = "unknown") -> ProjectCandidate:
     department = col.text("department", None)
     unit = col.text("implementing_unit", None)
     funds = _funds(col, raw)
+    # goals whose labels the form printed but whose text was not placed are flagged, never an
+    # accepted ""; a form that prints no goal labels has none to read
     narratives = {
-        key: col.text(key, None, required=False) for key in ("goal_expected", "goal_actual")
+        key: col.goal_text(key) if raw.goal_heads else col.text(key, None, required=False)
+        for key in ("goal_expected", "goal_actual")
     }
     narratives["implementation"] = col.optional_text("implementation")
     indicators = _indicators(col, raw)

@@ -33,6 +33,8 @@ class RawProject:
     funds_heads: dict[str, Cell] = field(default_factory=dict)
     indicator_cols: set[str] = field(default_factory=set)
     total_row: bool = False
+    # the form printed the goals' column labels (年初设定目标 | 年度目标完成情况)
+    goal_heads: bool = False
     placeholder_rows: int = 0
     # a grade word in a row no label explains (see Reader._unplaced)
     unplaced_grade: list[Cell] = field(default_factory=list)

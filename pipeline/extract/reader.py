@@ -166,6 +166,7 @@ class Reader:
             return True
         goals = {k: c for c in starts if (k := L.goal_head(c.text))}
         if len(goals) == 2:
+            self.cur.goal_heads = True
             self.goal_x = {k: (c.bbox[0], c.bbox[2]) for k, c in goals.items()}
             self.section = "goals"
             return True
@@ -226,15 +227,18 @@ class Reader:
     def _goal_row(self, row: Row, starts: list[Cell]) -> None:
         assert self.cur is not None
         for c in starts:
-            if L.single_label(c.text) == "goal_label" or not c.text:
+            if L.single_label(c.text) == "goal_label":
                 continue
             best, overlap = None, 0.0
             for key, (x0, x1) in self.goal_x.items():
                 ov = min(x1, c.bbox[2]) - max(x0, c.bbox[0])
                 if ov > overlap:
                     best, overlap = key, ov
-            if best:
+            if best and c.text:
                 self.cur.append(best, c)
+            elif best:
+                # the goal's cell is printed empty: read, and blank (not missed)
+                self.cur.put(best, self.cur.cells.get(best, []), allow_empty=True)
 
     def _indicator_row(self, row: Row) -> None:
         assert self.cur is not None
