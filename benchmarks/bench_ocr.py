@@ -3,13 +3,14 @@
 Run by hand: `python benchmarks/bench_ocr.py [--docs N] [--threads T] [--dpi D]`. It prints
 figures and asserts nothing. Wall time depends on what else the machine runs, so the CPU
 time of this process is printed beside it (OCR uses `threads` cores: on an idle machine,
-wall ~ CPU / threads).
+wall ~ CPU / threads), and the process's peak resident memory.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -19,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from jixiao_eval.pdfgen.write import write_report_pdf  # noqa: E402
-from pipeline.run import RunOptions, process_file  # noqa: E402
+from pipeline.options import ReadOptions, RunOptions  # noqa: E402
+from pipeline.run import process_file  # noqa: E402
 from schemas import TruthReport  # noqa: E402
 
 
@@ -66,20 +68,22 @@ def main() -> int:
         clean = _pdfs(tmp, max(args.docs, 4), "digital")
         pages = _pages(clean)
         for mode in ("off", "auto"):
-            wall, cpu = _run(clean, RunOptions(ocr=mode), args.rounds)
+            wall, cpu = _run(clean, RunOptions(read=ReadOptions(ocr=mode)), args.rounds)
             figures[f"clean_pages_per_s_ocr_{mode}"] = pages / wall
             print(f"clean digital, ocr={mode:4}: {pages} pages, {pages / wall:6.1f} pages/s")
-        opts = RunOptions(ocr="auto", dpi=args.dpi, threads=args.threads)
-        process_file(clean[0], RunOptions(ocr="always"))  # load the OCR models once
+        opts = RunOptions(read=ReadOptions(ocr="auto", dpi=args.dpi, threads=args.threads))
+        process_file(clean[0], RunOptions(read=ReadOptions(ocr="always")))  # load the models
         for variant in ("scan", "badlayer"):
             paths = _pdfs(tmp, args.docs, variant)
             n = _pages(paths)
             wall, cpu = _run(paths, opts, 1)
             figures[f"{variant}_s_per_page"] = wall / n
             figures[f"{variant}_cpu_s_per_page"] = cpu / n
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            figures[f"{variant}_peak_rss_mib"] = peak
             print(
                 f"{variant:8} {n} pages: {wall / n:5.2f} s/page wall, {cpu / n:5.2f} s/page CPU "
-                f"({args.threads} threads, {args.dpi} dpi)"
+                f"({args.threads} threads, {args.dpi} dpi), peak RSS so far {peak:.0f} MiB"
             )
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=1), encoding="utf-8")

@@ -31,6 +31,8 @@ _SURE_FOR = {"≥": 0.6, "≤": 0.6}
 
 _SHAPED = ("≥", "≤", "=")  # the operators pipeline/ocr.py reads by their shape
 
+_OPERATORS = "≥≤=><"
+_NUMBER = re.compile(r"\d[\d,.]*")
 _NUMERIC_LIKE = re.compile(r"^[-+]?[\dOolISB.,，:：·%]*\d[\dOolISB.,，:：·%]*$")
 
 
@@ -65,6 +67,46 @@ class OcrText:
             len(self.second) == len(self.text) and self.second[1:] == rest
         )
 
+    def readers_differ_where_sure(self) -> bool:
+        """The second recogniser differs only outside the number, where PP-OCRv6 is sure of
+        what it read: PP-OCRv4 reads this type's ≥ as '2' or skips it, garbles a '%' ('9%')
+        or doubles a bracket or a glyph. The number (its digits and point) is the same in
+        both readings, and the first reading's own operator shape does not contradict it."""
+        if self.second is None or self.dropped:
+            return False
+        text, second = self.text, self.second
+
+        def sure(i: int) -> bool:
+            # no allowance for ≥ ≤ here (_SURE_FOR is PP-OCRv4's): PP-OCRv6 reads them at 0.99
+            return 0 <= i < len(text) and self.probs[i] >= C.OCR_CHAR_SURE
+
+        op = text[:1]
+        if op in "≥≤" and self.lead_shape in (op, None, "op"):
+            if not sure(0):
+                return False
+            if second.startswith("2") and _number(second[1:]) == _number(text[1:]):
+                second = op + second[1:]  # its ≥-as-2 slip
+            elif not second.startswith(op):
+                second = op + second  # it skipped the operator
+        elif op in _SHAPED and self.lead_shape not in (op, None, "op"):
+            return False
+        number = _number(text)
+        if number is None or number != _number(second):
+            return False
+        matcher = difflib.SequenceMatcher(None, text, second, autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal":
+                continue
+            if any(c.isdigit() for c in text[i1:i2]) or any(
+                c in _OPERATORS for c in text[i1:i2] + second[j1:j2]
+            ):
+                return False  # digits, and which operator, need both readings
+            # what PP-OCRv6 read there, or beside what PP-OCRv4 put in, read surely
+            around = [i for i in (i1 - 1, i1) if 0 <= i < len(text)]
+            if not all(sure(i) for i in (range(i1, i2) if i2 > i1 else around)):
+                return False
+        return True
+
     def sure(self, start: int = 0, end: int | None = None) -> bool:
         """Every character in [start, end) read with its required probability; for a cell
         read twice, the two readings agree (one reader's score does not count then)."""
@@ -79,6 +121,12 @@ class OcrText:
         )
 
 
+def _number(text: str) -> str | None:
+    """The first number of a reading, as printed ('4.00' of '≥4.00(个)'); None without one."""
+    m = _NUMBER.search(text)
+    return m.group() if m else None
+
+
 def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
     """Compact text of a cell's OCR lines, top to bottom, keeping per-character probabilities."""
     chars: list[str] = []
@@ -86,8 +134,16 @@ def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
     read_twice = bool(lines) and all(line.second is not None for line in lines)
     second = compact_text("".join(line.second or "" for line in lines)) if read_twice else None
     for line in lines:
+        # in a cell read once, a line PP-OCRv6 was unsure of was read again: where PP-OCRv4
+        # reads it the same, the agreement vouches for it, not PP-OCRv6's score
+        agreed = (
+            not read_twice
+            and line.second is not None
+            and compact_text(line.second) == compact_text(line.text)
+        )
         for i, c in enumerate(line.text):
             p = line.probs[i] if i < len(line.probs) else line.low
+            p = 1.0 if agreed else p
             for n in fold_quotes(nfkc(c)):
                 if not n.isspace():
                     chars.append(n)
@@ -109,7 +165,9 @@ def ocr_confidence(ocr: OcrText) -> float:
     if bad_glyphs(ocr.text) or not format_ok(ocr.text):
         return C.BROKEN_FORMAT
     if ocr.second is not None and not ocr.dropped:
-        return C.OCR_READERS_AGREE if ocr.readers_agree else C.OCR_READERS_DISAGREE
+        if ocr.readers_agree:
+            return C.OCR_READERS_AGREE
+        return C.OCR_SECOND_SLIPS if ocr.readers_differ_where_sure() else C.OCR_READERS_DISAGREE
     return C.OCR_SURE if ocr.sure() else C.OCR_UNSURE
 
 

@@ -9,6 +9,7 @@ damaged page after its own first page is not shown as its value: it may be a los
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 
@@ -80,9 +81,46 @@ def name_key(name: str) -> str:
     return "".join(ch for ch in text if not ch.isspace() and ch not in _QUOTES)
 
 
-def _found(listed: str, names: list[str]) -> bool:
-    key = name_key(listed)
-    return any(k and (k == key or k in key or key in k) for k in map(name_key, names))
+def _contains(key: str, other: str) -> bool:
+    return bool(other) and (other in key or key in other)
+
+
+def _close(key: str, other: str) -> bool:
+    """The same name as far as a garbled text layer lets the list print it: a list read from a
+    layer that maps 工 to 匚 or drops a digit ('204年度' for 2024年度) still names its project.
+    At most one character in eight differs."""
+    if not other or not key:
+        return False
+    edits = sum(
+        max(i2 - i1, j2 - j1)
+        for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
+            None, key, other, autojunk=False
+        ).get_opcodes()
+        if tag != "equal"
+    )
+    return edits <= max(1, min(len(key), len(other)) // 8)
+
+
+def unfound(listed: list[str], names: list[str]) -> list[int]:
+    """Indices of the listed names no project found answers to, one project per entry: equal
+    names first, then a name inside the other (a list that shortens or adds a suffix), then
+    close ones; so a lost project's entry is never answered by a found project that has an
+    entry of its own ('…经费' and '…经费(二期)' are two projects)."""
+    keys = [name_key(n) for n in names]
+    free = set(range(len(keys)))
+    left = list(range(len(listed)))
+    for same in (str.__eq__, _contains, _close):
+        still: list[int] = []
+        for i in left:
+            key = name_key(listed[i])
+            hits = [j for j in sorted(free) if same(key, keys[j])]
+            # a garbled entry close to several names answers to none of them
+            if len(hits) == 1 or (hits and same is not _close):
+                free.discard(hits[0])
+            else:
+                still.append(i)
+        left = still
+    return left
 
 
 def damaged_pages(result: DocumentResult) -> list[int]:
@@ -99,16 +137,16 @@ def check_complete(result: DocumentResult, layout: DocumentLayout) -> DocumentRe
     near = f" (damaged page {', '.join(map(str, damaged))})" if damaged else ""
     names = [p.name for p in projects]
     listed = listed_projects(layout)
-    for number, name, page in listed:
-        if not _found(name, names):
-            errors.append(
-                InputError(
-                    source=where,
-                    kind=ErrorKind.missing_project,
-                    message=f"{where}: project {number} “{name}” is in the document's own list "
-                    f"(page {page}) but was not found{near}",
-                )
+    for k in unfound([name for _, name, _ in listed], names):
+        number, name, page = listed[k]
+        errors.append(
+            InputError(
+                source=where,
+                kind=ErrorKind.missing_project,
+                message=f"{where}: project {number} “{name}” is in the document's own list "
+                f"(page {page}) but was not found{near}",
             )
+        )
     for page in gap_pages(projects):
         errors.append(
             InputError(

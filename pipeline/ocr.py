@@ -14,8 +14,10 @@ pipeline/arbitrate.py trusts such a cell only where they agree.
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import math
 import threading
+import unicodedata
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from pipeline.confidence import OCR_CHAR_SURE
 from pipeline.imagelines import H_MIN_PT, V_MIN_PT, PageImage
 from pipeline.models import BBox, Char
 from pipeline.textnorm import fold_quotes, is_cjk, nfkc
@@ -32,7 +35,7 @@ _DASH_PROB = 0.99
 _OPERATORS = "≥≤=><+-~±"
 _SOME_OPERATOR = "op"
 _SHAPE_AGREES = 0.99  # the recogniser and the glyph's shape name the same operator
-_BATCH = 6  # larger batches pad more than they save
+_BATCH = 1  # crops one by one: any padding costs more than batching saves (benchmarks/)
 _lock = threading.Lock()
 
 
@@ -251,6 +254,27 @@ def _is_dash(img: PageImage, b: _Band, line_h: int) -> bool:
     return cw >= 1.2 * ch and area >= 0.6 * cw * ch
 
 
+def _is_slash(ink: np.ndarray, b: _Band, line_h: int) -> bool:
+    """A lone stroke leaning right, a line high: the '/' these reports print for "not
+    applicable". Both recognisers read a '/' cut out alone as '1', with full confidence; its
+    shape tells them apart: a 1 stands upright, a slash's ink moves left row by row."""
+    h, w = b.y1 - b.y0, b.x1 - b.x0
+    if not (0.7 * line_h <= h <= 1.6 * line_h and 0.2 * h <= w <= 0.8 * h):
+        return False
+    glyph = ink[b.y0 : b.y1, b.x0 : b.x1] > 0
+    n, _ = cv2.connectedComponents(glyph.astype(np.uint8))
+    rows = [np.flatnonzero(r) for r in glyph]
+    if n != 2 or any(r.size == 0 for r in rows):
+        return False  # one stroke, inked on every row
+    ys = np.arange(h, dtype=np.float64)
+    xs = np.array([r.mean() for r in rows])
+    slope, offset = np.polyfit(ys, xs, 1)
+    straight = float(np.abs(xs - (slope * ys + offset)).max()) <= 0.12 * h
+    thin = max(int(r[-1] - r[0]) + 1 for r in rows) <= 0.5 * w + 1
+    # from the top right to the bottom left across most of its width
+    return bool(slope <= -0.2 and -slope * h >= 0.5 * w and straight and thin)
+
+
 def _crop(img: PageImage, b: _Band, line_h: int) -> tuple[np.ndarray, int]:
     """The line's image with a margin (BGR, as the recogniser wants it) and its left edge."""
     h = b.y1 - b.y0
@@ -346,32 +370,74 @@ def _decode(
     return "".join(text), tuple(probs), tuple(steps)
 
 
-def _too_wide(text: str, b: _Band, xs: list[float]) -> bool:
-    """A CJK line with a character's worth of ink before its first character (or after its
-    last) that nothing was read for: a dropped glyph _unread_ink cannot see, its strokes next
-    to the first one read (三 of 三级指标 read as 级指标). The pitch is the line's own."""
-    chars = [c for c in text if not c.isspace()]
-    if len(chars) < 2 or len(chars) != len(xs) or not all(is_cjk(c) for c in chars):
-        return False
-    pitch = (xs[-1] - xs[0]) / (len(xs) - 1)
-    if pitch <= 0:
-        return False
-    # CTC places a character near its left part: ~0.3 pitch in from its left edge
-    return xs[0] > 0.9 * pitch or (b.x1 - b.x0) - xs[-1] > 1.7 * pitch
-
-
-def _unread_ink(ink: np.ndarray, b: _Band, xs: list[float], line_h: int) -> bool:
-    """Ink in the line with no recognised character near it: a dropped glyph (often a
-    leading ≥ the recogniser skips with full confidence in the rest)."""
+def _ink_runs(ink: np.ndarray, b: _Band, line_h: int) -> list[tuple[int, int]]:
+    """Column runs of the line's ink (band coordinates) that hold a glyph's worth of ink or part
+    of one: specks of scanner noise, which the band may reach to, are left out."""
     row = ink[b.y0 : b.y1, b.x0 : b.x1]
-    # CTC emits a character near its left part (give or take a step, ~1/4 line height); a
-    # CJK character's detached left component (the 讠 of 训) lies up to ~2/3 line left of it.
-    before, after = 0.35 * line_h, 0.65 * line_h
     min_ink = max(6, line_h // 2)
-    for c0, c1 in _spans(row.sum(axis=0), gap=1):
-        if int(np.count_nonzero(row[:, c0:c1])) < min_ink:
+    return [
+        (c0, c1)
+        for c0, c1 in _spans(row.sum(axis=0), gap=1)
+        if int(np.count_nonzero(row[:, c0:c1])) >= min_ink
+    ]
+
+
+def _uncovered(c0: int, c1: int, reach: list[tuple[float, float]]) -> float:
+    """The longest stretch of [c0, c1) that no interval of `reach` (sorted) covers."""
+    longest, at = 0.0, float(c0)
+    for a, z in reach:
+        if z <= at:
             continue
-        if not any(c0 - before <= x <= c1 + after for x in xs):
+        if a >= c1:
+            break
+        longest = max(longest, a - at)
+        at = max(at, z)
+    return max(longest, c1 - at)
+
+
+def _full_width(c: str) -> bool:
+    """A character set a full em wide: CJK, and the dashes, ellipses, quotes and dots Chinese
+    text sets that wide."""
+    return is_cjk(c) or c in "—…“”‘’·" or unicodedata.east_asian_width(c) in "WF"
+
+
+def _reach(c: str, em: float, height: int) -> float:
+    """How far from where the recogniser placed it a character's ink may lie."""
+    if _full_width(c):
+        return 0.6 * em
+    # a point is narrow, but the recogniser may place it a step (~3 px) off its ink
+    if c in ".,:;'`!":
+        return 0.3 * height
+    return (0.55 if c in "%@MWmw" else 0.4) * height
+
+
+def _unread_ink(runs: list[tuple[int, int]], text: str, xs: list[float], height: int) -> bool:
+    """Ink in the line that no recognised character accounts for: a dropped glyph (a leading
+    ≥ the recogniser skips with full confidence in the rest, the 三 of 三级指标 read as 级指标).
+
+    Each character read accounts for the ink within its reach of where the recogniser placed
+    it (PP-OCRv6 at its centre, PP-OCRv4 nearer its left part): a full-width character 0.6 em
+    each way, wide enough for its detached parts (the 讠 of 训, the 丨 of 引) and short of the
+    middle of a glyph skipped between two read ones; a digit, letter or operator 0.4 of the
+    line's height, a point 0.3 (it may be placed a step off its ink). The em is the line's height, or its CJK pitch where that is wider (a
+    letter-spaced title). Ink a glyph's width long outside every reach, or a narrow run (one
+    glyph, or a part of one) whose middle lies outside, is a glyph nothing was read for."""
+    # the closest pair of ideographs: a skipped one doubles a pitch, never halves it
+    pairs = [
+        b - a
+        for (a, p), (b, q) in itertools.pairwise(zip(xs, text, strict=True))
+        if unicodedata.category(p) == unicodedata.category(q) == "Lo"
+    ]
+    em = max(float(height), min(pairs, default=0.0))
+    reach = sorted(
+        (x - _reach(c, em, height), x + _reach(c, em, height))
+        for x, c in zip(xs, text, strict=True)
+    )
+    for c0, c1 in runs:
+        if _uncovered(c0, c1, reach) >= 0.4 * height:
+            return True
+        mid = (c0 + c1) / 2
+        if c1 - c0 < 0.6 * height and not any(a <= mid <= z for a, z in reach):
             return True
     return False
 
@@ -405,8 +471,17 @@ def _operator_shape(ink: np.ndarray, b: _Band, line_h: int) -> tuple[str | None,
         return None, c1
     if after < 0.5 * line_h or width < 3:
         return None, c1
+    if float(glyph.mean()) > 0.75:
+        # one solid blob (a blurred scan fills the gap of '=' and the slant of '≥'): an
+        # operator by its size and place, which one the shape cannot tell
+        return _SOME_OPERATOR, c1
     bars = _spans(glyph.sum(axis=1), gap=0)
     if len(bars) == 2 and all(z - a <= 0.3 * height for a, z in bars):
+        return "=", c1
+    # or two groups of rows solid across the glyph: a blurred scan thickens the bars and
+    # joins them with specks; a ≥'s chevron is never solid across, only its bottom bar
+    solid = (glyph.mean(axis=1) >= 0.85).astype(np.int64)
+    if len(_spans(solid, gap=0)) == 2:
         return "=", c1
     top = np.flatnonzero(glyph[: max(1, height // 6)].any(axis=0))
     centre = float(top.mean()) / width
@@ -425,6 +500,8 @@ def _check_operator(
     first = next((i for i, c in enumerate(text) if not c.isspace()), None)
     if first is None or shape is None:
         return False  # nothing stands apart to judge: the recogniser's word stands
+    if shape == "=" and text[first] == "二" and is_cjk(text[first + 1 : first + 2]):
+        return False  # two bars before more CJK: the 二 of 二级, as the recogniser read
     read = text[first] if text[first] in _OPERATORS else None
     if read is None or xs[first] > end + 0.35 * line_h:
         return True  # an operator is printed there and the recogniser read none
@@ -480,16 +557,20 @@ def _read_bands(
     model: Recogniser,
     second: Recogniser | None = None,
 ) -> list[tuple[_Band, OcrLine]]:
-    dashes = [_is_dash(img, b, line_h) for b in bands]
-    todo = [b for b, dash in zip(bands, dashes, strict=True) if not dash]
+    # read by shape: '-' (null) and '/' (not applicable), lone glyphs the recognisers misread
+    shapes = [
+        "-" if _is_dash(img, b, line_h) else "/" if _is_slash(img.ink, b, line_h) else ""
+        for b in bands
+    ]
+    todo = [b for b, mark in zip(bands, shapes, strict=True) if not mark]
     crops = [_crop(img, b, line_h) for b in todo]
     recognized = iter(zip(crops, _recognize([c for c, _ in crops], model), strict=True))
     s = 1.0 / img.scale
     out: list[tuple[_Band, OcrLine]] = []
     again: dict[int, np.ndarray] = {}
-    for b, dash in zip(bands, dashes, strict=True):
-        if dash:
-            out.append((b, OcrLine("-", (_DASH_PROB,), (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s))))
+    for b, mark in zip(bands, shapes, strict=True):
+        if mark:
+            out.append((b, OcrLine(mark, (_DASH_PROB,), (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s))))
             continue
         (crop, left), rec = next(recognized)
         keep = _kept(rec.text)
@@ -500,10 +581,13 @@ def _read_bands(
         xs = [rec.xs[i] + left - b.x0 for i in keep]
         probs = [rec.probs[i] for i in keep]
         shape, end = _operator_shape(ink, b, line_h)
-        dropped = _unread_ink(ink, b, xs, line_h) or _too_wide(text, b, xs)
+        # the line's own height where it is larger than the page's (a title)
+        dropped = _unread_ink(_ink_runs(ink, b, line_h), text, xs, max(line_h, b.y1 - b.y0))
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)
         box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
-        if second is not None and _closed_set(text, shape):
+        # numbers and targets always; any other line where PP-OCRv6 is unsure of a character
+        # (a name, a goal), so that agreement rather than its score can vouch for it
+        if second is not None and (_closed_set(text, shape) or min(probs) < OCR_CHAR_SURE):
             again[len(out)] = crop
         out.append((b, OcrLine(text, tuple(probs), box, dropped, shape)))
     return _read_second(out, again, second) if second is not None else out

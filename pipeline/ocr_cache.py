@@ -21,12 +21,12 @@ from typing import Any, TypeVar
 
 from pipeline.imagelines import PageImage
 from pipeline.models import BBox
-from pipeline.ocr import OcrLine, read_outside, read_regions
+from pipeline.ocr import SECOND_MODEL, OcrLine, read_outside, read_regions
 from pipeline.options import ReadOptions
 from pipeline.output import write_atomic
 
 T = TypeVar("T")
-_PACKAGES = ("rapidocr-onnxruntime", "onnxruntime", "opencv-python", "numpy")
+_PACKAGES = ("rapidocr", "rapidocr-onnxruntime", "onnxruntime", "opencv-python", "numpy")
 
 
 @cache
@@ -83,14 +83,17 @@ def _cached(
     return value
 
 
-def regions(img: PageImage, boxes: list[BBox], opts: ReadOptions) -> list[list[OcrLine]]:
-    """read_regions, through the cache when one is configured."""
+def regions(
+    img: PageImage, boxes: list[BBox], opts: ReadOptions, second: str | None = SECOND_MODEL
+) -> list[list[OcrLine]]:
+    """read_regions (numbers and targets read again by `second`), through the cache when one
+    is configured."""
     if not opts.ocr_cache:
-        return read_regions(img, boxes, opts.threads)
+        return read_regions(img, boxes, opts.threads, second=second)
     return _cached(
         opts.ocr_cache,
-        _key("regions", img, boxes, opts.threads),
-        lambda: read_regions(img, boxes, opts.threads),
+        _key(f"regions/{second}", img, boxes, opts.threads),
+        lambda: read_regions(img, boxes, opts.threads, second=second),
         lambda value: [[_plain(ln) for ln in lines] for lines in value],
         lambda data: [[_line(ln) for ln in lines] for lines in data],
     )

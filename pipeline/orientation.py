@@ -26,6 +26,7 @@ _SURE_READ = 0.9
 # How much better the other way must read to be taken.
 _MARGIN = 0.05
 _PROBE_LINES = 4
+_PROBE_EMS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,20 +97,23 @@ def _lines_axis(mask: np.ndarray, dpi: int) -> tuple[str | None, float, np.ndarr
 
 
 def _probe_boxes(lines: np.ndarray, em: float, turned: bool, shape: tuple[int, int]) -> list[BBox]:
-    """The widest one-line blobs, as pixel boxes of the image turned upright along the lines."""
+    """One-line blobs of about _PROBE_EMS characters, as pixel boxes of the image turned
+    upright along the lines."""
     h, w = shape
-    out: list[tuple[int, BBox]] = []
+    out: list[tuple[float, BBox]] = []
     for x, y, bw, bh, _ in lines:
         length, thick = (bh, bw) if turned else (bw, bh)
-        if not (0.6 * em <= thick <= 2.0 * em) or length < 3 * em:
+        if not (0.6 * em <= thick <= 1.5 * em) or length < 3 * em:
             continue
         pad = int(0.3 * em)
         x0, y0 = max(0, int(x) - pad), max(0, int(y) - pad)
         x1, y1 = min(w, int(x + bw) + pad), min(h, int(y + bh) + pad)
         # a clockwise quarter turn maps pixel (x, y) of an h-row image to (h - 1 - y, x)
         box = (h - y1, x0, h - y0, x1) if turned else (x0, y0, x1, y1)
-        out.append((int(length), (float(box[0]), float(box[1]), float(box[2]), float(box[3]))))
-    out.sort(key=lambda t: -t[0])
+        # lines nearest _PROBE_EMS long: enough characters to judge, few to read
+        fit = abs(length / em - _PROBE_EMS)
+        out.append((fit, (float(box[0]), float(box[1]), float(box[2]), float(box[3]))))
+    out.sort(key=lambda t: t[0])
     return [b for _, b in out[:_PROBE_LINES]]
 
 
@@ -168,7 +172,7 @@ def upright(gray: np.ndarray, dpi: int, read: Reader) -> Orientation:
     base = turn(gray, first)
     boxes = _probe_boxes(lines, em, axis == "down", gray.shape)
     if not boxes:
-        return Orientation(first, "text lines run down the page")
+        return Orientation(first, "text lines run down the page" if first else "")
     score = _read_score(base, dpi, boxes, read)
     if score >= _SURE_READ:
         return Orientation(first, "text lines run down the page" if first else "")

@@ -105,7 +105,8 @@ def _upright_image(
     from pipeline.orientation import turn, upright
 
     gray = render_gray(page, opts.dpi)
-    way = upright(gray, opts.dpi, lambda img, boxes: ocr_cache.regions(img, boxes, opts))
+    # the probe needs one reader's probabilities, not a second reading
+    way = upright(gray, opts.dpi, lambda img, boxes: ocr_cache.regions(img, boxes, opts, None))
     if way.turns:
         gray = turn(gray, way.turns)
         if way.turns % 2:

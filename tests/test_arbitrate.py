@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline import confidence as C
-from pipeline.arbitrate import OcrText, decide, format_ok, ocr_confidence
+from pipeline.arbitrate import OcrText, decide, format_ok, ocr_confidence, ocr_text
 
 
 def _sure(text: str) -> OcrText:
@@ -70,11 +70,32 @@ def test_readers_agreeing_earn_confidence_not_the_score() -> None:
 def test_operator_is_read_by_the_shape_when_the_second_reader_misses_it() -> None:
     for second in ("95.00(%)", "295.00(%)", ">95.00(%)"):
         assert ocr_confidence(_twice("≥95.00(%)", second, shape="≥")) >= C.ACCEPT, second
-        # without the shape's word the operator has one reading only
-        assert ocr_confidence(_twice("≥95.00(%)", second)) < C.ACCEPT, second
+    # without the shape's word: PP-OCRv4's own slips (≥ skipped, or read as 2) leave the
+    # operator to PP-OCRv6 where it is sure of it; another operator read is a disagreement
+    for second in ("95.00(%)", "295.00(%)"):
+        assert ocr_confidence(_twice("≥95.00(%)", second)) == C.OCR_SECOND_SLIPS >= C.ACCEPT
+        assert ocr_confidence(_twice("≥95.00(%)", second, p=0.5)) < C.ACCEPT
+    assert ocr_confidence(_twice("≥95.00(%)", ">95.00(%)")) < C.ACCEPT
     # the shape vouches for the operator, never for the digits after it
     assert ocr_confidence(_twice("≥95.00(%)", "96.00(%)", shape="≥")) < C.ACCEPT
     assert ocr_confidence(_twice("≤95.00(%)", "95.00(%)", shape="≥")) < C.ACCEPT
+
+
+def test_second_reader_slips_outside_the_number() -> None:
+    """Seen on the eval scans: PP-OCRv4 garbles a '%' or doubles a bracket or a glyph."""
+    for text, second in [
+        ("105.20(%)", "105.20(9%)"),
+        ("57.28(%)", "57.28(9)"),
+        ("1.00(年)", "1.00(年))"),
+        ("2022年度党建引领基层治理经费", "2022年度党建引引领基层治理经费"),
+    ]:
+        assert ocr_confidence(_twice(text, second)) == C.OCR_SECOND_SLIPS, text
+        assert ocr_confidence(_twice(text, second, p=0.8)) < C.ACCEPT, text  # v6 unsure
+    # the number itself needs both readers
+    for text, second in [("105.20(%)", "105.26(%)"), ("57.28(%)", "57.2(%)"), ("1.00(年)", "")]:
+        assert ocr_confidence(_twice(text, second)) == C.OCR_READERS_DISAGREE, text
+    # a digit PP-OCRv6 read outside the first number is not settled by PP-OCRv4's silence
+    assert ocr_confidence(_twice("≥95.00(%)第2季度", "≥95.00(%)第季度")) < C.ACCEPT
 
 
 def test_readers_against_a_hidden_layer() -> None:
@@ -84,3 +105,21 @@ def test_readers_against_a_hidden_layer() -> None:
     # the recognisers disagree with each other: neither is trusted over the layer
     d = decide("62.61", _twice("620.61", "628.61"))
     assert d.confidence < C.ACCEPT
+
+
+def test_a_line_read_again_because_unsure_is_vouched_for_by_agreement() -> None:
+    """A narrative cell is read once, but a line PP-OCRv6 was unsure of is read again by
+    PP-OCRv4: their agreement, not the low score, counts; a disagreement stays unsure."""
+    from pipeline.ocr import OcrLine
+
+    box = (0.0, 0.0, 100.0, 10.0)
+    sure = OcrLine("推进志愿服务体系建设", (0.99,) * 10, box)
+    unsure = (0.99, 0.99, 0.62, 0.99, 0.99)
+    agreed = OcrLine("深入学习贯", unsure, box, second="深入学习贯")
+    differs = OcrLine("深入学习贯", unsure, box, second="深人学习贯")
+    assert ocr_confidence(ocr_text([sure, agreed])) == C.OCR_SURE >= C.ACCEPT
+    assert ocr_confidence(ocr_text([sure, differs])) == C.OCR_UNSURE < C.ACCEPT
+    assert ocr_confidence(ocr_text([OcrLine("深入学习贯", unsure, box)])) == C.OCR_UNSURE
+    # a skipped glyph is not excused by agreement
+    dropped = OcrLine("深入学习贯", unsure, box, dropped=True, second="深入学习贯")
+    assert ocr_confidence(ocr_text([sure, dropped])) < C.ACCEPT

@@ -123,3 +123,39 @@ def test_fuzz_findings_stay_fixed(pdf: Path) -> None:
 
     res = process_file(pdf, RunOptions(read=ReadOptions(ocr="off")))
     assert all(e.kind is not ErrorKind.failed for e in res.errors), res.errors
+
+
+@pytest.mark.parametrize(
+    ("listed", "found", "unfound_"),
+    [
+        # a garbled list (badlayer eval documents): each entry still names its project
+        (
+            ["浦东新区社会匚作宣传推广经费", "机关服务经费"],
+            ["浦东新区社会工作宣传推广经费", "机关服务经费"],
+            [],
+        ),
+        (
+            ["204年度志愿服务体系建设经费", "2O24年度机关服务经费"],
+            ["2024年度志愿服务体系建设经费", "2024年度机关服务经费"],
+            [],
+        ),
+        # a lost project is named even when a found one differs from it by one character:
+        # that one answers its own entry first
+        (["2023年度社会工作经费", "2024年度社会工作经费"], ["2024年度社会工作经费"], [0]),
+        (["社会工作宣传推广经费", "志愿服务体系建设经费"], ["社会工作宣传推广经费"], [1]),
+        # one found project answers one entry only
+        (["社会匚作经费", "社会工作经費"], ["社会工作经费"], [1]),
+        # a name inside another is a match only after the equal ones are taken
+        (
+            ["204年度志愿服务体系建设经费", "2024年度志愿服务体系建设经费(二期)"],
+            ["2024年度志愿服务体系建设经费", "2024年度志愿服务体系建设经费(二期)"],
+            [],
+        ),
+    ],
+)
+def test_list_entries_match_projects_one_to_one(
+    listed: list[str], found: list[str], unfound_: list[int]
+) -> None:
+    from pipeline.completeness import unfound
+
+    assert unfound(listed, found) == unfound_
