@@ -16,7 +16,7 @@ from typing import Literal
 
 from pipeline import confidence as C
 from pipeline.numbers import read_number
-from pipeline.ocr import OcrLine
+from pipeline.ocr import OPERATORS, OcrLine
 from pipeline.textnorm import bad_glyphs, fold_quotes, nfkc
 from schemas import Source
 
@@ -31,7 +31,6 @@ _SURE_FOR = {"≥": 0.6, "≤": 0.6}
 
 _SHAPED = ("≥", "≤", "=")  # the operators pipeline/ocr.py reads by their shape
 
-_OPERATORS = "≥≤=><"
 _NUMBER = re.compile(r"\d[\d,.]*")
 _NUMERIC_LIKE = re.compile(r"^[-+]?[\dOolISB.,，:：·%]*\d[\dOolISB.,，:：·%]*$")
 
@@ -98,7 +97,7 @@ class OcrText:
             if tag == "equal":
                 continue
             if any(c.isdigit() for c in text[i1:i2]) or any(
-                c in _OPERATORS for c in text[i1:i2] + second[j1:j2]
+                c in OPERATORS for c in text[i1:i2] + second[j1:j2]
             ):
                 return False  # digits, and which operator, need both readings
             # what PP-OCRv6 read there, or beside what PP-OCRv4 put in, read surely

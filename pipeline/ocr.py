@@ -7,8 +7,9 @@ horizontal ink projection and only the recogniser runs, on the line crops. Text 
 tables (the title) is found the same way on the rest of the page.
 
 Two recognition models, trained apart, read the closed-set lines (numbers, targets with
-their operator): PP-OCRv6 reads every line, PP-OCRv4 reads those again (OcrLine.second), and
-pipeline/arbitrate.py trusts such a cell only where they agree.
+their operator) and any line the first is unsure of: PP-OCRv6 reads every line, PP-OCRv4
+reads those again (OcrLine.second), and pipeline/arbitrate.py trusts such a line on their
+agreement, not on one model's score. Lone '-' and '/' are read by their shape.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from pipeline.textnorm import fold_quotes, is_cjk, nfkc
 
 _models: dict[tuple[str, int], Recogniser] = {}
 _DASH_PROB = 0.99
-_OPERATORS = "≥≤=><+-~±"
+OPERATORS = "≥≤=><+-~±"  # what may lead a target, and what no one reader settles alone
 _SOME_OPERATOR = "op"
 _SHAPE_AGREES = 0.99  # the recogniser and the glyph's shape name the same operator
 _BATCH = 1  # crops one by one: any padding costs more than batching saves (benchmarks/)
@@ -419,9 +420,10 @@ def _unread_ink(runs: list[tuple[int, int]], text: str, xs: list[float], height:
     it (PP-OCRv6 at its centre, PP-OCRv4 nearer its left part): a full-width character 0.6 em
     each way, wide enough for its detached parts (the 讠 of 训, the 丨 of 引) and short of the
     middle of a glyph skipped between two read ones; a digit, letter or operator 0.4 of the
-    line's height, a point 0.3 (it may be placed a step off its ink). The em is the line's height, or its CJK pitch where that is wider (a
-    letter-spaced title). Ink a glyph's width long outside every reach, or a narrow run (one
-    glyph, or a part of one) whose middle lies outside, is a glyph nothing was read for."""
+    line's height, a point 0.3 (it may be placed a step off its ink). The em is the line's
+    height, or its CJK pitch where that is wider (a letter-spaced title). Ink a glyph's width
+    long outside every reach, or a narrow run (one glyph, or a part of one) whose middle lies
+    outside, is a glyph nothing was read for."""
     # the closest pair of ideographs: a skipped one doubles a pitch, never halves it
     pairs = [
         b - a
@@ -502,7 +504,7 @@ def _check_operator(
         return False  # nothing stands apart to judge: the recogniser's word stands
     if shape == "=" and text[first] == "二" and is_cjk(text[first + 1 : first + 2]):
         return False  # two bars before more CJK: the 二 of 二级, as the recogniser read
-    read = text[first] if text[first] in _OPERATORS else None
+    read = text[first] if text[first] in OPERATORS else None
     if read is None or xs[first] > end + 0.35 * line_h:
         return True  # an operator is printed there and the recogniser read none
     if shape == _SOME_OPERATOR:
@@ -532,7 +534,7 @@ def _closed_set(text: str, shape: str | None) -> bool:
     """A short line with a digit or an operator: a number or a target, read twice."""
     if len(text) > _SECOND_UPTO:
         return False
-    return shape is not None or any(c.isdigit() or c in _OPERATORS for c in text)
+    return shape is not None or any(c.isdigit() or c in OPERATORS for c in text)
 
 
 def _read_second(

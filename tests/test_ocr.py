@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import fitz
 import pytest
@@ -105,23 +106,40 @@ def test_disagreements_become_candidates(pdfs: dict[str, Path]) -> None:
 
 
 # -- the leading operator ---------------------------------------------------------------
-def test_leading_operator_is_checked_by_its_shape(tmp_path: Path) -> None:
-    """The recogniser reads this type's ≥ as '2' or skips it; the glyph's shape catches it."""
+def _printed(
+    texts: list[str], row: float, size: float, right: float
+) -> tuple[Any, list[tuple[float, float, float, float]]]:
+    """A page image with one printed line of each text, `row` points apart, and their boxes."""
     from jixiao_eval.pdfgen.text import FONT
     from pipeline.imagelines import prepare
-    from pipeline.ocr import read_regions
     from pipeline.render import render_gray
 
-    texts = ["≥ 95.00(%)", "≤ 200000.00(元)", "100.00(%)", "19000.00(人)", "=100.00(%)"]
     doc = fitz.open()
-    page = doc.new_page(width=300, height=40 * len(texts))
+    page = doc.new_page(width=300, height=row * len(texts))
     boxes = []
     for i, text in enumerate(texts):
         tw = fitz.TextWriter(page.rect)
-        tw.append((20, 40 * i + 24), text, font=FONT, fontsize=9)
+        tw.append((20, row * i + 0.6 * row), text, font=FONT, fontsize=size)
         tw.write_text(page)
-        boxes.append((10.0, 40.0 * i + 8, 200.0, 40.0 * i + 32))
+        boxes.append((10.0, row * i + 0.2 * row, right, row * i + 0.8 * row))
     img = prepare(render_gray(page, 200), 200, page.rect.width, page.rect.height, deskew=False)
+    return img, boxes
+
+
+def _ink(art: str) -> Any:
+    """A glyph drawn as text ('#' = ink) as an ink array."""
+    import numpy as np
+
+    rows = art.strip().splitlines()
+    return np.array([[255 if c == "#" else 0 for c in r] for r in rows], dtype=np.uint8)
+
+
+def test_leading_operator_is_checked_by_its_shape(tmp_path: Path) -> None:
+    """The recogniser reads this type's ≥ as '2' or skips it; the glyph's shape catches it."""
+    from pipeline.ocr import read_regions
+
+    texts = ["≥ 95.00(%)", "≤ 200000.00(元)", "100.00(%)", "19000.00(人)", "=100.00(%)"]
+    img, boxes = _printed(texts, 40.0, 9, 200.0)
     lines = [ls[0] for ls in read_regions(img, boxes)]
     shapes = [ln.lead_shape for ln in lines]
     assert shapes[0] == "≥" and shapes[1] == "≤"
@@ -214,12 +232,9 @@ GREATER_EQUAL_BLURRED = """
     ids=["equals-before-1", "equals-before-2", "greater-equal"],
 )
 def test_blurred_operators_are_told_apart_by_their_shape(art: str, shape: str) -> None:
-    import numpy as np
-
     from pipeline.ocr import _Band, _operator_shape
 
-    rows = art.strip().splitlines()
-    ink = np.array([[255 if c == "#" else 0 for c in r] for r in rows], dtype=np.uint8)
+    ink = _ink(art)
     band = _Band(0, 0, 0, ink.shape[1], ink.shape[0])
     assert _operator_shape(ink, band, line_h=ink.shape[0])[0] == shape
 
@@ -250,43 +265,17 @@ SLASH = """
 ####......
 .##.......
 """
-ONE = """
-....###...
-..#####...
-.######...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-....###...
-.#########
-.#########
-"""
+ONE = "\n".join(
+    ["....###...", "..#####...", ".######..."] + ["....###..."] * 19 + [".#########"] * 2
+)
 
 
 def test_a_lone_slash_is_read_by_its_shape_not_as_a_one() -> None:
     """Sichuan's forms print '/' for "not applicable"; both recognisers read it as '1'."""
-    import numpy as np
-
     from pipeline.ocr import _Band, _is_slash
 
     for art, slash in ((SLASH, True), (ONE, False)):
-        rows = art.strip().splitlines()
-        ink = np.array([[255 if c == "#" else 0 for c in r] for r in rows], dtype=np.uint8)
+        ink = _ink(art)
         band = _Band(0, 0, 0, ink.shape[1], ink.shape[0])
         assert _is_slash(ink, band, line_h=23) is slash
 
@@ -305,20 +294,9 @@ def test_every_skipped_glyph_leaves_unread_ink(tmp_path: Path) -> None:
     """Each printed line read whole has no unread ink; with any one character taken out of
     the reading (as if the recogniser had skipped it) the line has: a dropped glyph. Dashes
     are beyond it (a dash's ink is taken for a ruling line), so no line here holds one."""
-    from jixiao_eval.pdfgen.text import FONT
     from pipeline import ocr
-    from pipeline.imagelines import prepare
-    from pipeline.render import render_gray
 
-    doc = fitz.open()
-    page = doc.new_page(width=300, height=30 * len(DROP_LINES))
-    boxes = []
-    for i, text in enumerate(DROP_LINES):
-        tw = fitz.TextWriter(page.rect)
-        tw.append((20, 30 * i + 20), text, font=FONT, fontsize=10.5)
-        tw.write_text(page)
-        boxes.append((10.0, 30.0 * i + 5, 290.0, 30.0 * i + 27))
-    img = prepare(render_gray(page, 200), 200, page.rect.width, page.rect.height, deskew=False)
+    img, boxes = _printed(DROP_LINES, 30.0, 10.5, 290.0)
     seen: list[tuple[list[tuple[int, int]], str, list[float], int]] = []
     real = ocr._unread_ink
 
