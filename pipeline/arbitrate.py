@@ -56,7 +56,7 @@ class OcrText:
         reading."""
         if self.second is None:
             return False
-        if self.second == self.text:
+        if _round_as_zero(self.second, self.text) == self.text:
             return True
         op = self.text[:1]
         if op not in _SHAPED or self.lead_shape != op:
@@ -118,6 +118,15 @@ class OcrText:
             self.probs[i] >= _SURE_FOR.get(self.text[i], C.OCR_CHAR_SURE)
             for i in range(start, stop)
         )
+
+
+def _round_as_zero(second: str, text: str) -> str:
+    """The second reading with an 'o' or 'O' read where the first reads '0' taken as that 0:
+    PP-OCRv4 reads a lone 0 as a letter o; both saw the same round glyph, and a number cell
+    holds no letter (a letter the first reading has is compared as it is)."""
+    if len(second) != len(text):
+        return second
+    return "".join("0" if t == "0" and c in "oO" else c for c, t in zip(second, text, strict=True))
 
 
 def _number(text: str) -> str | None:

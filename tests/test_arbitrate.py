@@ -81,6 +81,15 @@ def test_operator_is_read_by_the_shape_when_the_second_reader_misses_it() -> Non
     assert ocr_confidence(_twice("≤95.00(%)", "95.00(%)", shape="≥")) < C.ACCEPT
 
 
+def test_a_lone_zero_the_second_reader_calls_a_letter_o() -> None:
+    """Seen on the families' scans: PP-OCRv6 reads '0', PP-OCRv4 'o' (the same round glyph)."""
+    assert ocr_confidence(_twice("0", "o")) == C.OCR_READERS_AGREE
+    assert ocr_confidence(_twice("10.00", "1O.0o")) == C.OCR_READERS_AGREE
+    # the other way round is no agreement: a letter where the first reader saw none
+    assert ocr_confidence(_twice("o", "0")) < C.ACCEPT
+    assert ocr_confidence(_twice("0", "6")) < C.ACCEPT
+
+
 def test_second_reader_slips_outside_the_number() -> None:
     """Seen on the eval scans: PP-OCRv4 garbles a '%' or doubles a bracket or a glyph."""
     for text, second in [

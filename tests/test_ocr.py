@@ -280,6 +280,17 @@ def test_a_lone_slash_is_read_by_its_shape_not_as_a_one() -> None:
         assert _is_slash(ink, band, line_h=23) is slash
 
 
+def test_a_lone_bar_is_a_hyphen_or_an_em_dash_by_its_length() -> None:
+    """Forms print '-' or '—' for null; the scorer and the user see what was printed (a
+    Shanghai district form's '—' was read as '-' and accepted)."""
+    from pipeline.ocr import _Band, _dash
+
+    line_h = 23
+    assert _dash(_Band(0, 0, 10, 8, 12), line_h) == "-"  # 0.35 of a line: a hyphen
+    assert _dash(_Band(0, 0, 10, 21, 12), line_h) == "—"  # 0.9: an em dash
+    assert _dash(_Band(0, 0, 10, 15, 12), line_h) == "?"  # between: unsure
+
+
 # -- a glyph the recogniser skipped ------------------------------------------------------
 DROP_LINES = [
     "社会工作者队伍建设经费",
