@@ -156,9 +156,25 @@ def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
                 if not n.isspace():
                     chars.append(n)
                     probs.append(p)
+    _doubt_one_ones(chars, probs)
     lead = lines[0].lead_shape if lines else None
     dropped = any(line.dropped for line in lines)
     return OcrText("".join(chars), tuple(probs), dropped, lead, second)
+
+
+# Below OCR_CHAR_SURE: a character the recogniser read surely that may still be another.
+_AMBIGUOUS = 0.5
+
+
+def _doubt_one_ones(chars: list[str], probs: list[float]) -> None:
+    """'一一' as read is as likely a printed '——' (these reports' dash, '新治理——上海'): both
+    recognisers read an em dash as 一 with full confidence, and two of them, in one line or
+    wrapped across two, look the same. Neither reading is vouched for; '——' read as such is."""
+    for i in range(len(chars) - 1):
+        pair = chars[i] + chars[i + 1]
+        if pair in ("一一", "一—", "—一"):
+            probs[i] = min(probs[i], _AMBIGUOUS)
+            probs[i + 1] = min(probs[i + 1], _AMBIGUOUS)
 
 
 def compact_text(text: str) -> str:

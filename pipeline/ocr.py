@@ -9,7 +9,9 @@ tables (the title) is found the same way on the rest of the page.
 Two recognition models, trained apart, read the closed-set lines (numbers, targets with
 their operator) and any line the first is unsure of: PP-OCRv6 reads every line, PP-OCRv4
 reads those again (OcrLine.second), and pipeline/arbitrate.py trusts such a line on their
-agreement, not on one model's score. Lone '-' and '/' are read by their shape.
+agreement, not on one model's score. Glyphs both misread when cut out alone are read by their
+shape: '-', '—', '/', a row of dots, a wrapped 。, and an operator by its strokes (where the
+recogniser read one of its kind).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import itertools
 import math
 import threading
 import unicodedata
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,10 +37,10 @@ from pipeline.textnorm import fold_quotes, is_cjk, nfkc
 
 _models: dict[tuple[str, int], Recogniser] = {}
 _DASH_PROB = 0.99
+_UNSURE_GLYPH = 0.5  # a lone glyph both recognisers may misread alike (see _LOOKALIKES)
 OPERATORS = "≥≤=><+-~±"  # what may lead a target, and what no one reader settles alone
 _SOME_OPERATOR = "op"
 _SHAPE_AGREES = 0.99  # the recogniser and the glyph's shape name the same operator
-_BATCH = 1  # crops one by one: any padding costs more than batching saves (benchmarks/)
 _lock = threading.Lock()
 
 
@@ -104,6 +108,7 @@ class Recogniser:
     session: Any  # onnxruntime.InferenceSession
     alphabet: list[str]  # CTC classes: blank, the model's characters, space
     folded: np.ndarray
+    workers: int = 1  # crops recognised at once, one thread each
     height: int = 48
 
     def resize_norm(self, crop: np.ndarray, ratio: float) -> np.ndarray:
@@ -122,7 +127,10 @@ class Recogniser:
 
 
 def recogniser(threads: int, name: str = DEFAULT_MODEL) -> Recogniser:
-    """The named recogniser, loaded once per thread count from its packaged file."""
+    """The named recogniser, loaded once per thread count from its packaged file.
+
+    `threads` crops are recognised at once, each on one thread: on these small inputs that is
+    a fifth faster than one crop at a time on `threads` (benchmarks/bench_ocr.py)."""
     with _lock:
         rec = _models.get((name, threads))
         if rec is None:
@@ -130,16 +138,18 @@ def recogniser(threads: int, name: str = DEFAULT_MODEL) -> Recogniser:
 
             opts = ort.SessionOptions()
             opts.log_severity_level = 4
-            opts.enable_cpu_mem_arena = False  # the arena keeps the peak batch's memory
+            # one crop per run keeps the arena small: with it, peak RSS is lower than without
+            # (457 against 635 MiB, two workers; glibc's per-thread heaps grow instead)
+            opts.enable_cpu_mem_arena = True
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            opts.intra_op_num_threads = threads
+            opts.intra_op_num_threads = 1
             opts.inter_op_num_threads = 1
             session = ort.InferenceSession(
                 str(model_path(name)), sess_options=opts, providers=["CPUExecutionProvider"]
             )
             chars = session.get_modelmeta().custom_metadata_map["character"].splitlines()
             alphabet = ["blank", *chars, " "]
-            rec = Recogniser(name, session, alphabet, _folded(alphabet))
+            rec = Recogniser(name, session, alphabet, _folded(alphabet), max(1, threads))
             _models[(name, threads)] = rec
         return rec
 
@@ -309,29 +319,31 @@ class _Rec:
 _MAX_RATIO = 90.0
 
 
+def _recognize_one(crop: np.ndarray, rec: Recogniser) -> _Rec:
+    ratio = crop.shape[1] / max(1, crop.shape[0])
+    if ratio > _MAX_RATIO:
+        return _Rec("", (), ())
+    # Padded to its own width only: RapidOCR pads to 320 px at least, which makes a short
+    # number cost as much as a line of text (~40% of the time).
+    widest = max(1.0, ratio)
+    pred = rec.run(rec.resize_norm(crop, widest)[np.newaxis])[0]
+    text, probs, steps = _decode(pred, rec.alphabet, rec.folded)
+    # Step t covers input columns [t, t+1) * padded / T; the crop fills `used` of them.
+    padded = int(rec.height * widest)
+    used = min(padded, math.ceil(rec.height * ratio))
+    k = padded / len(pred) * crop.shape[1] / max(1, used)
+    return _Rec(text, probs, tuple((t + 0.5) * k for t in steps))
+
+
 def _recognize(crops: list[np.ndarray], rec: Recogniser) -> list[_Rec]:
-    """Text, per-character probabilities and positions of each line crop."""
-    if not crops:
-        return []
-    ratios = [c.shape[1] / max(1, c.shape[0]) for c in crops]
-    order = [int(i) for i in np.argsort(ratios) if ratios[i] <= _MAX_RATIO]
-    out: list[_Rec] = [_Rec("", (), ())] * len(crops)
-    img_h = rec.height
-    for start in range(0, len(order), _BATCH):
-        idx = order[start : start + _BATCH]
-        # Pad a batch only to its own widest crop: RapidOCR pads to 320 px at least, which
-        # makes a short number cost as much as a line of text (~40% of the time).
-        widest = max([1.0, *(ratios[i] for i in idx)])
-        batch = np.concatenate([rec.resize_norm(crops[i], widest)[np.newaxis] for i in idx])
-        preds = rec.run(batch)
-        padded = int(img_h * widest)
-        for i, pred in zip(idx, preds, strict=True):
-            text, probs, steps = _decode(pred, rec.alphabet, rec.folded)
-            # Step t covers input columns [t, t+1) * padded / T; the crop fills `used` of them.
-            used = min(padded, math.ceil(img_h * ratios[i]))
-            k = padded / len(pred) * crops[i].shape[1] / max(1, used)
-            out[int(i)] = _Rec(text, probs, tuple((t + 0.5) * k for t in steps))
-    return out
+    """Text, per-character probabilities and positions of each line crop.
+
+    One crop per run (batches padded to their widest crop cost more than they saved), the
+    recogniser's workers running at once: onnxruntime releases the GIL while it runs."""
+    if rec.workers <= 1 or len(crops) < 2:
+        return [_recognize_one(c, rec) for c in crops]
+    with ThreadPoolExecutor(rec.workers) as pool:
+        return list(pool.map(lambda c: _recognize_one(c, rec), crops))
 
 
 def _folded(alphabet: list[str]) -> np.ndarray:
@@ -476,9 +488,9 @@ def _operator_shape(ink: np.ndarray, b: _Band, line_h: int) -> tuple[str | None,
     # below its top (≥ ≤ by 0.16-0.19 of it; a '1', as short, by one pixel of the 0's
     # overshoot); a dash or a stroke of 一 is too flat to judge.
     low = ys[0] - next_ys[0]
-    if not (0.4 * after <= height < 0.92 * after) or low < max(2, 0.12 * after):
-        return None, c1
     if after < 0.5 * line_h or width < 3:
+        return None, c1
+    if not (0.4 * after <= height < 0.92 * after) or low < max(2, 0.12 * after):
         return None, c1
     if float(glyph.mean()) > 0.75:
         # one solid blob (a blurred scan fills the gap of '=' and the slant of '≥'): an
@@ -501,6 +513,149 @@ def _operator_shape(ink: np.ndarray, b: _Band, line_h: int) -> tuple[str | None,
     return _SOME_OPERATOR, c1  # an operator by its size and place, which one is unclear
 
 
+def _tall_operator(ink: np.ndarray, b: _Band, line_h: int) -> str | None:
+    """The leading glyph's shape where it is as high as the digits after it (a font whose ≥
+    spans them, which _operator_shape leaves alone): '≥' or '≤' by its strokes, or None.
+    Asked only of a line the recogniser read as starting with an operator: a blurred 9, or
+    the 冫 of 次, can count strokes like a ≥."""
+    row = ink[b.y0 : b.y1, b.x0 : b.x1] > 0
+    runs = _spans(row.sum(axis=0), gap=0)
+    if len(runs) < 2 or runs[1][0] - runs[0][1] < 2:
+        return None
+    glyph = _glyph(row.astype(np.uint8), _Band(0, runs[0][0], 0, runs[0][1], row.shape[0]))
+    if glyph.shape[0] < 0.5 * line_h:
+        return None
+    shape = _chevron(glyph)
+    return shape if shape in ("≥", "≤") else None
+
+
+def _strokes(col: np.ndarray) -> int:
+    """How many strokes a column of a glyph crosses (runs of ink)."""
+    return len(_spans(col.astype(np.int64), gap=0))
+
+
+def _chevron(glyph: np.ndarray) -> str | None:
+    """'≥', '≤' or '=' by the glyph's strokes (its ink, trimmed to its extent), or None.
+
+    A vertical line through the open side of a ≥ crosses three strokes (both arms and the bar
+    under them, flat or slanted as in ⩾), a >'s two: the recognisers read this type's ≥ as '>'
+    or 'V', and which one is printed is the count. A blurred ≥ whose bar runs into its lower
+    arm counts two and is not told from a '>': None, never '>'. '=' is two bars, each across
+    the glyph, side by side more than one above the other."""
+    h, w = glyph.shape
+    if h < 5 or w < 5:
+        return None
+    if h <= 0.75 * w:
+        bars = _spans(np.asarray(glyph.any(axis=1), dtype=np.int64), gap=0)
+        across = len(bars) == 2 and all(glyph[a:z].any(axis=0).mean() >= 0.7 for a, z in bars)
+        return "=" if across else None
+    if not 0.75 * h <= w <= 1.4 * h:
+        return None  # a chevron is about as wide as high, a digit narrower (5's strokes are 3)
+    top = np.flatnonzero(glyph[: max(1, h // 6)].any(axis=0))
+    if top.size == 0:
+        return None
+    centre = float(top.mean()) / w
+    if centre < 0.35:  # the arms start at the left: the open side is there
+        cols, shape = range(int(0.1 * w), int(0.35 * w) + 1), "≥"
+    elif centre > 0.65:
+        cols, shape = range(int(0.65 * w), int(0.9 * w) + 1), "≤"
+    else:
+        return None
+    counts = [_strokes(glyph[:, x]) for x in cols]
+    three = sum(1 for n in counts if n == 3)
+    if three >= 0.6 * len(counts) and max(counts) <= 3:
+        return shape
+    # A blurred ≥ whose bar ran into its arm: at its point, the chevron's tip and the bar's
+    # end (two strokes), or the tip alone well above the middle (it stands on a bar); a > or
+    # < has its tip alone, at its middle.
+    k = max(1, w // 8)
+    for x in range(w - k, w) if shape == "≥" else range(k):
+        runs = _spans(glyph[:, x].astype(np.int64), gap=0)
+        if len(runs) == 2:
+            (a0, a1), (b0, b1) = runs
+            # the tip above the middle, the bar well below it (a >'s arms meet at its middle)
+            if (a0 + a1) / 2 <= 0.42 * h and (b0 + b1) / 2 >= 0.6 * h:
+                return shape
+    rows = np.flatnonzero(glyph[:, -1 if shape == "≥" else 0])
+    return shape if rows.size and float(rows.mean()) / (h - 1) <= 0.42 else None
+
+
+def _glyph(ink: np.ndarray, b: _Band) -> np.ndarray:
+    """The band's ink trimmed to its extent (boolean)."""
+    g = ink[b.y0 : b.y1, b.x0 : b.x1] > 0
+    ys, xs = np.flatnonzero(g.any(axis=1)), np.flatnonzero(g.any(axis=0))
+    if ys.size == 0:
+        return g[:0, :0]
+    return g[ys[0] : ys[-1] + 1, xs[0] : xs[-1] + 1]
+
+
+def _lone_glyph(ink: np.ndarray, b: _Band, line_h: int) -> np.ndarray | None:
+    """The band's ink when the band is one glyph alone of an operator's size, else None."""
+    glyph = _glyph(ink, b)
+    h, w = glyph.shape
+    if h == 0 or w > 1.4 * line_h or h > 1.4 * line_h or len(_spans(glyph.sum(axis=0), 0)) != 1:
+        return None
+    return glyph if h >= 0.5 * line_h or (h <= 0.75 * w and w >= 0.4 * line_h) else None
+
+
+# What PP-OCRv6 reads a lone operator as, where the shape says which: its reading must be one of
+# these for the shape to stand (a '>' read where the strokes are a ≥'s is this type's slip).
+_LOOKS_LIKE = {"≥": "≥>V⩾≧", "≤": "≤<⩽≦", "=": "="}
+# What both recognisers read a lone ≥ or ≤ as, agreeing, when its shape does not say which
+# (china-s's ≥ alone reads 'M', a Sichuan ⩾ '>' or 'V'): unsure, never vouched for.
+_LOOKALIKES = "><VvMNKW"
+
+
+def _lone_reading(
+    ink: np.ndarray, b: _Band, line_h: int, text: str, wrapped: bool
+) -> tuple[str, float] | None:
+    """A glyph alone in its band whose shape decides the reading: (text, probability), or
+    None when the recognisers' reading stands (checked by the second one as any other).
+    `wrapped`: the band's cell holds other lines (a text wrapped onto this one)."""
+    if _small_round(b, line_h, text):
+        # a 。 wrapped onto a line of its own; alone in its cell, a 。 or a small 0 (and the
+        # recognisers agree on '0'): a person looks
+        return ("。", _SHAPE_AGREES) if wrapped else (text, _UNSURE_GLYPH)
+    glyph = _lone_glyph(ink, b, line_h)
+    if glyph is None:
+        return None
+    shape = _chevron(glyph)
+    if shape is not None and text in _LOOKS_LIKE[shape]:
+        # the strokes say which operator, the recogniser that it is one of its kind
+        return shape, _SHAPE_AGREES
+    if len(text) == 1 and text in _LOOKALIKES:
+        return text, _UNSURE_GLYPH
+    return None
+
+
+def _dots(ink: np.ndarray, b: _Band, line_h: int) -> int:
+    """How many dots a band is when it is a row of them alone (the '……' a form prints for an
+    indicator row to be filled in, read as 'oe' or '1'); 0 when it is not."""
+    if b.y1 - b.y0 > 0.4 * line_h:
+        return 0
+    sub = (ink[b.y0 : b.y1, b.x0 : b.x1] > 0).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(sub)
+    boxes = [tuple(int(v) for v in s) for s in stats[1:n]]
+    if len(boxes) < 3 or any(bw > 0.35 * line_h or bh > 0.35 * line_h for _, _, bw, bh, _ in boxes):
+        return 0
+    centres = sorted(x + bw / 2 for x, _, bw, _, _ in boxes)
+    gaps = np.diff(centres)
+    # evenly spaced, each no further than a glyph from the next
+    if gaps.max() > line_h or gaps.std() > 0.35 * gaps.mean():
+        return 0
+    return len(boxes)
+
+
+def _small_round(b: _Band, line_h: int, text: str) -> bool:
+    """A band that is a small round glyph alone, read as a 0 or an o: the 。 ending a text,
+    wrapped onto a line of its own (a 0 is a digit high, a 。 under half a line)."""
+    h, w = b.y1 - b.y0, b.x1 - b.x0
+    return text in ("0", "o", "O", "°", "○", "。") and h <= 0.5 * line_h and w <= 0.5 * line_h
+
+
+_PUNCT_LEAD = ";；:：,，、。"  # CJK punctuation that may begin a wrapped line
+
+
 def _check_operator(
     shape: str | None, end: int, line_h: int, text: str, probs: list[float], xs: list[float]
 ) -> bool:
@@ -509,9 +664,15 @@ def _check_operator(
     first = next((i for i, c in enumerate(text) if not c.isspace()), None)
     if first is None or shape is None:
         return False  # nothing stands apart to judge: the recogniser's word stands
-    if shape == "=" and text[first] == "二" and is_cjk(text[first + 1 : first + 2]):
-        return False  # two bars before more CJK: the 二 of 二级, as the recogniser read
-    read = text[first] if text[first] in OPERATORS else None
+    c = text[first]
+    word = (is_cjk(c) or c in _PUNCT_LEAD) and is_cjk(text[first + 1 : first + 2])
+    if word and ((c == "二" and shape == "=") or probs[first] >= OCR_CHAR_SURE):
+        # a text line's first glyph standing apart (the 二 of 二级, 可 of 可持续, a wrapped
+        # '；'), read as such before more CJK: an operator leads digits, not words
+        return False
+    if shape in ("≥", "≤") and text[first : first + 2] == {"≥": ">=", "≤": "<="}[shape]:
+        return False  # '>=' printed as two glyphs: the shape saw the first, a chevron
+    read = c if c in OPERATORS else None
     if read is None or xs[first] > end + 0.35 * line_h:
         return True  # an operator is printed there and the recogniser read none
     if shape == _SOME_OPERATOR:
@@ -558,6 +719,18 @@ def _read_second(
     return out
 
 
+def _mark(img: PageImage, ink: np.ndarray, b: _Band, line_h: int) -> str:
+    """A lone glyph read by its shape, not by the recognisers, which misread it cut out alone:
+    '-' or '—' (null), '/' (not applicable), a row of dots ('……', a row to fill in); ''
+    for any other band."""
+    if _is_dash(img, b, line_h):
+        return _dash(b, line_h)
+    if _is_slash(img.ink, b, line_h):
+        return "/"
+    dots = _dots(ink, b, line_h)
+    return "…" * max(1, round(dots / 3)) if dots else ""
+
+
 def _read_bands(
     img: PageImage,
     ink: np.ndarray,
@@ -566,20 +739,12 @@ def _read_bands(
     model: Recogniser,
     second: Recogniser | None = None,
 ) -> list[tuple[_Band, OcrLine]]:
-    # read by shape: '-' or '—' (null) and '/' (not applicable), lone glyphs the recognisers
-    # misread
-    shapes = [
-        _dash(b, line_h)
-        if _is_dash(img, b, line_h)
-        else "/"
-        if _is_slash(img.ink, b, line_h)
-        else ""
-        for b in bands
-    ]
+    shapes = [_mark(img, ink, b, line_h) for b in bands]
     todo = [b for b, mark in zip(bands, shapes, strict=True) if not mark]
     crops = [_crop(img, b, line_h) for b in todo]
     recognized = iter(zip(crops, _recognize([c for c, _ in crops], model), strict=True))
     s = 1.0 / img.scale
+    lines_in = Counter(b.region for b in bands)
     out: list[tuple[_Band, OcrLine]] = []
     again: dict[int, np.ndarray] = {}
     for b, mark in zip(bands, shapes, strict=True):
@@ -597,7 +762,15 @@ def _read_bands(
         # Positions relative to the band's own left edge.
         xs = [rec.xs[i] + left - b.x0 for i in keep]
         probs = [rec.probs[i] for i in keep]
+        lone = _lone_reading(ink, b, line_h, text, lines_in[b.region] > 1)
+        if lone is not None:
+            box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
+            lead = lone[0] if lone[0] in _LOOKS_LIKE else None
+            out.append((b, OcrLine(lone[0], (lone[1],), box, lead_shape=lead)))
+            continue
         shape, end = _operator_shape(ink, b, line_h)
+        if shape is None and text[:1] in "≥≤><":
+            shape = _tall_operator(ink, b, line_h)
         # the line's own height where it is larger than the page's (a title)
         dropped = _unread_ink(_ink_runs(ink, b, line_h), text, xs, max(line_h, b.y1 - b.y0))
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)

@@ -132,3 +132,25 @@ def test_a_line_read_again_because_unsure_is_vouched_for_by_agreement() -> None:
     # a skipped glyph is not excused by agreement
     dropped = OcrLine("深入学习贯", unsure, box, dropped=True, second="深入学习贯")
     assert ocr_confidence(ocr_text([sure, dropped])) < C.ACCEPT
+
+
+def test_one_one_may_be_a_printed_dash_and_is_not_vouched_for() -> None:
+    """Both recognisers read these reports' '——' ('新治理——上海') as 一一 with full
+    confidence, in one line or wrapped across two: 一一 is never accepted as read; a '——'
+    read as such, and a lone 一 (一级, 一年), are."""
+    from pipeline.ocr import OcrLine
+
+    box = (0.0, 0.0, 100.0, 10.0)
+
+    def read(*texts: str) -> float:
+        return ocr_confidence(ocr_text([OcrLine(t, (1.0,) * len(t), box) for t in texts]))
+
+    assert read("举办新时代·新治理一", "一上海市社会工作") == C.OCR_UNSURE < C.ACCEPT
+    assert read("新治理一一上海市") == C.OCR_UNSURE
+    assert read("新治理——上海市") == C.OCR_SURE >= C.ACCEPT
+    assert read("一级指标", "预计一年内") == C.OCR_SURE
+    # against a text layer that has the dash, OCR's 一一 does not win
+    assert (
+        decide("新治理——上海", ocr_text([OcrLine("新治理一一上海", (1.0,) * 7, box)])).confidence
+        < C.ACCEPT
+    )

@@ -291,6 +291,190 @@ def test_a_lone_bar_is_a_hyphen_or_an_em_dash_by_its_length() -> None:
     assert _dash(_Band(0, 0, 10, 15, 12), line_h) == "?"  # between: unsure
 
 
+# -- lone glyphs ------------------------------------------------------------------------
+# Sichuan's 指标性质 column prints the operator alone; as the families' scans print it ('#' =
+# ink): a ≥ with a slanted bar (⩾, both recognisers read '>' or 'V'), a ≤, an '='.
+LONE_GE = """
+####................
+######..............
+..######............
+....######..........
+......######........
+........#######.....
+...........#######..
+.............#######
+.............#######
+...........########.
+.........#######....
+.......#######....##
+....########...#####
+..#######....#######
+#######....########.
+####....########....
+......########......
+...#########........
+.########...........
+.#####..............
+.###................
+"""
+LONE_LE = """
+.................##
+...............####
+.............######
+..........#######..
+........#######....
+......######.......
+...#######.........
+.#######...........
+.#####.............
+.#######...........
+..########.........
+.....########......
+####....########...
+######....########.
+.#######.....######
+...########....####
+......########.....
+........########...
+..........#########
+.............######
+...............####
+"""
+LONE_EQ = """
+..###########.
+##############
+##############
+..#######.###.
+..............
+..............
+.#############
+.#############
+..############
+"""
+# the national form's ≥ is as high as the digits after it, its bar blurred into its arm
+GE_TALL = """
+#####...................
+########...........#####
+.########..........#####
+...#########........####
+.......#######.......###
+.........######......###
+.........######......###
+.......########......###
+....##########.......###
+..#############......###
+###############......###
+##############.......###
+.##########..........###
+.#########..........####
+######.............#####
+#####..............#####
+"""
+
+
+@pytest.mark.parametrize(
+    ("art", "shape"), [(LONE_GE, "≥"), (LONE_LE, "≤"), (LONE_EQ, "=")], ids=["ge", "le", "eq"]
+)
+def test_a_lone_operator_is_told_by_its_strokes(art: str, shape: str) -> None:
+    from pipeline.ocr import _Band, _chevron, _lone_glyph
+
+    ink = _ink(art)
+    glyph = _lone_glyph(ink, _Band(0, 0, 0, ink.shape[1], ink.shape[0]), line_h=20)
+    assert glyph is not None and _chevron(glyph) == shape
+
+
+def test_a_leading_operator_as_high_as_the_digits_is_told_by_its_strokes() -> None:
+    """PP-OCRv6 reads it '≥', PP-OCRv4 '>': the strokes are the third reading."""
+    from pipeline.ocr import _Band, _tall_operator
+
+    ink = _ink(GE_TALL)
+    assert _tall_operator(ink, _Band(0, 0, 0, ink.shape[1], ink.shape[0]), 19) == "≥"
+
+
+def test_no_chevron_digit_or_letter_is_taken_for_a_ge_or_le() -> None:
+    """The stroke count is evidence only where it cannot be a '>' or '<' (or a digit): every
+    one of them, printed in four fonts, three sizes and two blurs, has no verdict."""
+    import cv2
+    import numpy as np
+
+    from pipeline.ocr import _Band, _chevron, _lone_glyph
+
+    told = dict.fromkeys("=≥≤", 0)
+    for font in ("helv", "cour", "tiro", "china-s"):
+        for ch in "><=≥≤1234567890KV(":
+            for size in (9.0, 10.5, 12.0):
+                for blur in (0.0, 0.6):
+                    doc = fitz.open()
+                    page = doc.new_page(width=60, height=40)
+                    page.insert_text((10, 28), ch, fontname=font, fontsize=size)
+                    pix = page.get_pixmap(dpi=200, colorspace=fitz.csGRAY)
+                    gray = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w)
+                    if blur:
+                        gray = cv2.GaussianBlur(gray, (0, 0), blur)
+                    ink = np.where(gray < 150, 255, 0).astype(np.uint8)
+                    band = _Band(0, 0, 0, ink.shape[1], ink.shape[0])
+                    glyph = _lone_glyph(ink, band, int(size * 200 / 72))
+                    shape = _chevron(glyph) if glyph is not None else None
+                    assert shape in (None, ch), (font, ch, size, blur, shape)
+                    if shape is not None:
+                        told[shape] += 1
+    # and it does tell: every '=', some ≥ and ≤ (the others are left to the recognisers)
+    assert told["="] == 24 and told["≥"] >= 2 and told["≤"] >= 2, told
+
+
+def test_lone_glyphs_read_by_their_shape_end_to_end() -> None:
+    """Printed and OCR'd: a lone operator is read by its strokes where they tell, and where
+    they do not (china-s's lone ≥ and ≤ read 'M' by both recognisers, '>' read 'V') the
+    reading is never vouched for; a row of dots is a placeholder, a wrapped 。 not a 0, and
+    a 。 alone (or a small 0?) is left to a person."""
+    from pipeline.arbitrate import compact_text, ocr_confidence, ocr_text
+    from pipeline.confidence import ACCEPT
+    from pipeline.ocr import read_regions
+
+    texts = ["≥", "≤", "=", ">", "……", "。", "≥12期", "可持续影响指标", "；因部分农户改厕"]
+    for size in (9.0, 10.5, 12.0):
+        img, boxes = _printed(texts, 30.0, size, 200.0)
+        for printed, lines in zip(texts, read_regions(img, boxes), strict=True):
+            read = ocr_text(lines)
+            if ocr_confidence(read) >= ACCEPT:
+                assert read.text == compact_text(printed), (size, printed, read)
+            elif printed not in "≥≤>。":
+                raise AssertionError((size, printed, read))
+        # a 。 wrapped onto a line of its own is one, not a 0
+        img, boxes = _printed(["前期摸底和宣传动员", "。"], 16.0, size, 200.0)
+        cell = (boxes[0][0], boxes[0][1], boxes[1][2], boxes[1][3])
+        assert [ln.text for ln in read_regions(img, [cell])[0]] == ["前期摸底和宣传动员", "。"]
+
+
+def test_a_text_lines_first_glyph_is_not_taken_for_a_missed_operator() -> None:
+    """A glyph standing apart at a line's start is an operator the recogniser missed only
+    where it reads no word there: 可 of 可持续, a wrapped '；' before CJK are words."""
+    from pipeline.ocr import _check_operator
+
+    xs = [5.0, 25.0, 45.0, 65.0]
+    assert not _check_operator("op", 10, 20, "可持续影", [1.0] * 4, xs)
+    assert not _check_operator("=", 10, 20, ";因部分", [1.0] * 4, xs)
+    assert _check_operator("op", 10, 20, "可持续影", [0.6, 1.0, 1.0, 1.0], xs)  # unsure: checked
+    assert _check_operator("op", 10, 20, "2950", [1.0] * 4, xs)  # a ≥ read as '2'
+    assert not _check_operator("≥", 10, 20, ">=90", [1.0] * 4, xs)  # '>=' printed as two
+    assert _check_operator("≥", 10, 20, ">90%", [1.0] * 4, xs)
+
+
+def test_a_row_of_dots_is_a_placeholder() -> None:
+    """The national form prints '……' for an indicator row to fill in; read as 'oe' or '1'
+    it became an indicator with no 分值."""
+    import numpy as np
+
+    from pipeline.ocr import _Band, _dots
+
+    ink = np.zeros((4, 40), np.uint8)
+    for x in range(2, 38, 6):
+        ink[1:3, x : x + 2] = 255
+    assert _dots(ink, _Band(0, 0, 0, 40, 4), line_h=20) == 6
+    ink[0:4, 20:36] = 255  # a dash among them: not a row of dots
+    assert _dots(ink, _Band(0, 0, 0, 40, 4), line_h=20) == 0
+
+
 # -- a glyph the recogniser skipped ------------------------------------------------------
 DROP_LINES = [
     "社会工作者队伍建设经费",
