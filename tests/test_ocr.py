@@ -409,9 +409,8 @@ def test_no_chevron_digit_or_letter_is_taken_for_a_ge_or_le() -> None:
                     page.insert_text((10, 28), ch, fontname=font, fontsize=size)
                     pix = page.get_pixmap(dpi=200, colorspace=fitz.csGRAY)
                     gray = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w)
-                    if blur:
-                        gray = cv2.GaussianBlur(gray, (0, 0), blur)
-                    ink = np.where(gray < 150, 255, 0).astype(np.uint8)
+                    seen = cv2.GaussianBlur(gray, (0, 0), blur) if blur else gray
+                    ink = np.where(seen < 150, 255, 0).astype(np.uint8)
                     band = _Band(0, 0, 0, ink.shape[1], ink.shape[0])
                     glyph = _lone_glyph(ink, band, int(size * 200 / 72))
                     shape = _chevron(glyph) if glyph is not None else None
