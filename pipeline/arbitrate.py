@@ -162,10 +162,6 @@ def ocr_text(lines: Sequence[OcrLine]) -> OcrText:
     return OcrText("".join(chars), tuple(probs), dropped, lead, second)
 
 
-# Below OCR_CHAR_SURE: a character the recogniser read surely that may still be another.
-_AMBIGUOUS = 0.5
-
-
 def _doubt_one_ones(chars: list[str], probs: list[float]) -> None:
     """'一一' as read is as likely a printed '——' (these reports' dash, '新治理——上海'): both
     recognisers read an em dash as 一 with full confidence, and two of them, in one line or
@@ -173,8 +169,8 @@ def _doubt_one_ones(chars: list[str], probs: list[float]) -> None:
     for i in range(len(chars) - 1):
         pair = chars[i] + chars[i + 1]
         if pair in ("一一", "一—", "—一"):
-            probs[i] = min(probs[i], _AMBIGUOUS)
-            probs[i + 1] = min(probs[i + 1], _AMBIGUOUS)
+            probs[i] = min(probs[i], C.OCR_CHAR_DOUBT)
+            probs[i + 1] = min(probs[i + 1], C.OCR_CHAR_DOUBT)
 
 
 def compact_text(text: str) -> str:

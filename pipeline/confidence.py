@@ -76,3 +76,7 @@ NOT_READ = 0.0
 # Not a level: the per-character recogniser probability at which OCR counts as sure (measured
 # on the scan eval set: below it, misreadings concentrate).
 OCR_CHAR_SURE = 0.9
+# Not a level: the probability given to a character read by shape or context where it may be
+# another (a dash between a hyphen's and an em dash's length, a lone glyph both recognisers
+# misread alike, 一一 that may be a printed ——): below OCR_CHAR_SURE, so it is never vouched for.
+OCR_CHAR_DOUBT = 0.5

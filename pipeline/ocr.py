@@ -30,14 +30,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from pipeline.confidence import OCR_CHAR_SURE
+from pipeline.confidence import OCR_CHAR_DOUBT, OCR_CHAR_SURE
 from pipeline.imagelines import H_MIN_PT, V_MIN_PT, PageImage
 from pipeline.models import BBox, Char
 from pipeline.textnorm import fold_quotes, is_cjk, nfkc
 
 _models: dict[tuple[str, int], Recogniser] = {}
 _DASH_PROB = 0.99
-_UNSURE_GLYPH = 0.5  # a lone glyph both recognisers may misread alike (see _LOOKALIKES)
 OPERATORS = "≥≤=><+-~±"  # what may lead a target, and what no one reader settles alone
 _SOME_OPERATOR = "op"
 _SHAPE_AGREES = 0.99  # the recogniser and the glyph's shape name the same operator
@@ -615,7 +614,7 @@ def _lone_reading(
     if _small_round(b, line_h, text):
         # a 。 wrapped onto a line of its own; alone in its cell, a 。 or a small 0 (and the
         # recognisers agree on '0'): a person looks
-        return ("。", _SHAPE_AGREES) if wrapped else (text, _UNSURE_GLYPH)
+        return ("。", _SHAPE_AGREES) if wrapped else (text, OCR_CHAR_DOUBT)
     glyph = _lone_glyph(ink, b, line_h)
     if glyph is None:
         return None
@@ -624,7 +623,7 @@ def _lone_reading(
         # the strokes say which operator, the recogniser that it is one of its kind
         return shape, _SHAPE_AGREES
     if len(text) == 1 and text in _LOOKALIKES:
-        return text, _UNSURE_GLYPH
+        return text, OCR_CHAR_DOUBT
     return None
 
 
@@ -750,7 +749,7 @@ def _read_bands(
     for b, mark in zip(bands, shapes, strict=True):
         if mark:
             # a bar between a hyphen's width and an em dash's: which one is printed is unclear
-            prob = _DASH_PROB if mark != "?" else 0.5
+            prob = _DASH_PROB if mark != "?" else OCR_CHAR_DOUBT
             box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
             out.append((b, OcrLine("-" if mark == "?" else mark, (prob,), box)))
             continue
