@@ -27,6 +27,7 @@ _SURE_READ = 0.9
 _MARGIN = 0.05
 _PROBE_LINES = 4
 _PROBE_EMS = 8
+_INK = 128  # grey level below which a pixel is ink, where a probe line may be cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,18 +97,65 @@ def _lines_axis(mask: np.ndarray, dpi: int) -> tuple[str | None, float, np.ndarr
     return None, em, along_x
 
 
-def _probe_boxes(lines: np.ndarray, em: float, turned: bool, shape: tuple[int, int]) -> list[BBox]:
-    """One-line blobs of about _PROBE_EMS characters, as pixel boxes of the image turned
-    upright along the lines."""
-    h, w = shape
+def _cut(gray: np.ndarray, blob: np.ndarray, em: float, turned: bool) -> int | None:
+    """Where along a long line to stop reading it (pixels from its start): the gap between
+    glyphs nearest _PROBE_EMS ems. A whole line costs its whole width to read and says no
+    more; None for a line short enough, or with no gap near there."""
+    x, y, bw, bh = (int(v) for v in blob[:4])
+    if (bh if turned else bw) < 1.5 * _PROBE_EMS * em:
+        return None
+    ink = gray[y : y + bh, x : x + bw] < _INK
+    blank = np.flatnonzero(~ink.any(axis=1 if turned else 0))
+    want, slack = _PROBE_EMS * em, 2 * em
+    if not len(blank):
+        return None
+    cut = int(blank[np.argmin(np.abs(blank - want))])
+    return cut if abs(cut - want) <= slack else None
+
+
+def _thickness(lines: np.ndarray, turned: bool) -> float | None:
+    """The median thickness of the line-shaped blobs (three times as long as thick): the
+    height of the page's text. The glyph size overstates it where the mask joins neighbouring
+    glyphs into words (it came out twice the lines' height on the seed's scan), which left
+    every line too thin to probe."""
+    thick = [
+        int(t)
+        for x, y, bw, bh, _ in lines
+        for length, t in [(bh, bw) if turned else (bw, bh)]
+        if length >= 3 * t
+    ]
+    return float(np.median(thick)) if len(thick) >= 3 else None
+
+
+def _probe_boxes(
+    lines: np.ndarray,
+    em: float,
+    turned: bool,
+    gray: np.ndarray,
+) -> list[BBox]:
+    """One-line blobs of about _PROBE_EMS characters (longer ones cut between glyphs), as
+    pixel boxes of the image turned upright along the lines (`lines`: pixels of `gray`)."""
+    h, w = gray.shape
+    em = _thickness(lines, turned) or em
     out: list[tuple[float, BBox]] = []
-    for x, y, bw, bh, _ in lines:
+    for blob in lines:
+        x, y, bw, bh, _ = (int(v) for v in blob)
         length, thick = (bh, bw) if turned else (bw, bh)
         if not (0.6 * em <= thick <= 1.5 * em) or length < 3 * em:
             continue
-        pad = int(0.3 * em)
-        x0, y0 = max(0, int(x) - pad), max(0, int(y) - pad)
-        x1, y1 = min(w, int(x + bw) + pad), min(h, int(y + bh) + pad)
+        # a margin along the line; across it, the blob's own extent and the few pixels the
+        # reader insets by: a wider one takes in slivers of the lines above and below, which
+        # read as garbage (a low score for an upright page) and cost a read each
+        along, across = int(0.3 * em), 2
+        cut = _cut(gray, blob, em, turned)
+        end = along
+        if cut is not None:
+            length, end = cut, across  # no margin into the next glyph
+        if turned:
+            x0, y0, x1, y1 = x - across, y - along, x + bw + across, y + length + end
+        else:
+            x0, y0, x1, y1 = x - along, y - across, x + length + end, y + bh + across
+        x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
         # a clockwise quarter turn maps pixel (x, y) of an h-row image to (h - 1 - y, x)
         box = (h - y1, x0, h - y0, x1) if turned else (x0, y0, x1, y1)
         # lines nearest _PROBE_EMS long: enough characters to judge, few to read
@@ -170,7 +218,7 @@ def upright(gray: np.ndarray, dpi: int, read: Reader) -> Orientation:
         return Orientation(0, "no clear text lines: read as it is")
     first = 1 if axis == "down" else 0
     base = turn(gray, first)
-    boxes = _probe_boxes(lines, em, axis == "down", gray.shape)
+    boxes = _probe_boxes(lines, em, axis == "down", gray)
     if not boxes:
         return Orientation(first, "text lines run down the page" if first else "")
     score = _read_score(base, dpi, boxes, read)

@@ -13,11 +13,16 @@ import numpy as np
 import pymupdf
 import pytest
 
+from jixiao_eval.pdfgen.write import write_report_pdf
 from jixiao_eval.scoring.metrics import score_document
+from pipeline import orientation
+from pipeline.imagelines import PageImage
 from pipeline.layout import page_tables
+from pipeline.models import BBox
+from pipeline.ocr import OcrLine, read_regions
 from pipeline.options import ReadOptions
 from pipeline.read import read_checked
-from pipeline.render import open_pdf
+from pipeline.render import open_pdf, render_gray
 from pipeline.run import process_file
 from schemas.output import Status
 from schemas.report import TruthReport
@@ -108,3 +113,36 @@ def test_tables_pasted_as_images_into_a_digital_page_are_read(tmp_path: Path) ->
     # 三级指标 header (flagged as a dropped glyph), which costs the indicator table's roles
     assert case.projects[1].correct == case.projects[1].fields
     assert all("a table pasted as an image: read by OCR" in h.problems for h in doc.page_health)
+
+
+def test_the_upright_probe_reads_a_few_whole_lines(seed_truth: TruthReport, tmp_path: Path) -> None:
+    """Which way up a page is, from a handful of lines read each alone (not with slivers of
+    the lines around it, which read as garbage and made upright pages look doubtful), long
+    ones cut to a few words: on every page of an upright scan, one sure read; upside down,
+    turned back."""
+    pdf = write_report_pdf(seed_truth, "scan", tmp_path / "scan.pdf", seed=11)
+    reads: list[list[list[OcrLine]]] = []
+
+    def reader(img: PageImage, boxes: list[BBox]) -> list[list[OcrLine]]:
+        reads.append(read_regions(img, boxes, second=None))
+        return reads[-1]
+
+    texts: list[str] = []
+    probed = 0
+    with pymupdf.open(pdf) as doc:
+        assert doc.page_count > 10
+        for page in doc:
+            reads.clear()
+            gray = render_gray(page, DPI)
+            way = orientation.upright(gray, DPI, reader)
+            assert way.turns == 0
+            if not reads:  # no line to judge by (a page of a few numbers)
+                continue
+            assert len(reads) == 1, way.why  # sure the first way: the other is not read
+            assert len(reads[0]) <= 4
+            texts += [line.text for lines in reads[0] for line in lines]
+            probed += 1
+            assert orientation.upright(np.rot90(gray, 2).copy(), DPI, reader).turns == 2
+        assert probed >= doc.page_count - 1
+    # a narrative line (a goal's 30 characters and more) is read a few words long
+    assert max(len(t) for t in texts) <= 20, texts
