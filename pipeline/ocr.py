@@ -430,6 +430,50 @@ def _reach(c: str, em: float, height: int) -> float:
     return (0.55 if c in "%@MWmw" else 0.4) * height
 
 
+def _line_em(text: str, xs: list[float], height: int) -> float:
+    """The line's em: its height, or its CJK pitch where that is wider (a letter-spaced title).
+    The pitch is the closest pair of ideographs: a skipped one doubles it, never halves it."""
+    pairs = [
+        b - a
+        for (a, p), (b, q) in itertools.pairwise(zip(xs, text, strict=True))
+        if unicodedata.category(p) == unicodedata.category(q) == "Lo"
+    ]
+    return max(float(height), min(pairs, default=0.0))
+
+
+# How far past the last ideograph's position (ems) its own ink ends, at most: on the eval scans
+# 0.4-0.7, the step the recogniser places it on being coarse. Further, a mark may be joined to it.
+_LAST_GLYPH_REACH = 0.75
+
+
+def _trailing_mark(
+    img: PageImage,
+    b: _Band,
+    line_h: int,
+    text: str,
+    xs: list[float],
+    runs: list[tuple[int, int]],
+    model: Recogniser,
+) -> bool:
+    """A glyph after the line's last ideograph that the reading lacks: a '，' at a wrapped line's
+    end, blurred into the 训 before it, is one ink run with it (no gap for _unread_ink to see),
+    and the recogniser reads the whole line without it. The line's end is read again on its
+    own, and a character after the last one read there is a glyph the line dropped. Only
+    evidence of a drop: the line's text is never taken from it."""
+    if not text or not is_cjk(text[-1]) or not runs:
+        return False
+    height = max(line_h, b.y1 - b.y0)
+    em = _line_em(text, xs, height)
+    if runs[-1][1] - xs[-1] < _LAST_GLYPH_REACH * em:
+        return False
+    tail = replace(b, x0=b.x0 + int(max(0.0, xs[-1] - 2.5 * em)))
+    crop, _ = _crop(img, tail, line_h)
+    rec = _recognize_one(crop, model)
+    again = "".join(rec.text[i] for i in _kept(rec.text))
+    k = again.rfind(text[-1])
+    return 0 <= k < len(again) - 1
+
+
 def _unread_ink(runs: list[tuple[int, int]], text: str, xs: list[float], height: int) -> bool:
     """Ink in the line that no recognised character accounts for: a dropped glyph (a leading
     ≥ the recogniser skips with full confidence in the rest, the 三 of 三级指标 read as 级指标).
@@ -442,13 +486,7 @@ def _unread_ink(runs: list[tuple[int, int]], text: str, xs: list[float], height:
     height, or its CJK pitch where that is wider (a letter-spaced title). Ink a glyph's width
     long outside every reach, or a narrow run (one glyph, or a part of one) whose middle lies
     outside, is a glyph nothing was read for."""
-    # the closest pair of ideographs: a skipped one doubles a pitch, never halves it
-    pairs = [
-        b - a
-        for (a, p), (b, q) in itertools.pairwise(zip(xs, text, strict=True))
-        if unicodedata.category(p) == unicodedata.category(q) == "Lo"
-    ]
-    em = max(float(height), min(pairs, default=0.0))
+    em = _line_em(text, xs, height)
     reach = sorted(
         (x - _reach(c, em, height), x + _reach(c, em, height))
         for x, c in zip(xs, text, strict=True)
@@ -771,8 +809,10 @@ def _read_bands(
         if shape is None and text[:1] in "≥≤><":
             shape = _tall_operator(ink, b, line_h)
         # the line's own height where it is larger than the page's (a title)
-        dropped = _unread_ink(_ink_runs(ink, b, line_h), text, xs, max(line_h, b.y1 - b.y0))
+        runs = _ink_runs(ink, b, line_h)
+        dropped = _unread_ink(runs, text, xs, max(line_h, b.y1 - b.y0))
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)
+        dropped = dropped or _trailing_mark(img, b, line_h, text, xs, runs, model)
         box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
         # numbers and targets always; any other line where PP-OCRv6 is unsure of a character
         # (a name, a goal), so that agreement rather than its score can vouch for it

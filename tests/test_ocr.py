@@ -516,6 +516,40 @@ def test_every_skipped_glyph_leaves_unread_ink(tmp_path: Path) -> None:
             assert real(runs, rest, at, height), (text, k)
 
 
+TRAILING = ["举办专业社会工作督导培训，", "完成相关培训任务；", "市委组织部、"]
+PLAIN = ["举办专业社会工作督导培训", "推进社会工作人才职业水平"]
+
+
+def test_a_mark_the_reading_lacks_at_a_lines_end_is_a_dropped_glyph() -> None:
+    """A '，' at a wrapped line's end can blur into the glyph before it (one ink run: no gap
+    for the unread-ink check) and be left out of the line's reading. The line's end, read
+    again alone, shows it: with the mark taken out of the reading the line dropped a glyph;
+    a line read whole, or one that ends without a mark, did not. (A '。' holds too little ink
+    to count as a run of its own: this check does not see one lost.)"""
+    from pipeline import ocr
+
+    img, boxes = _printed(TRAILING + PLAIN, 30.0, 10.5, 290.0)
+    seen: list[tuple[Any, ...]] = []
+    real = ocr._trailing_mark
+
+    def keep(*args: Any) -> bool:
+        seen.append(args)
+        return real(*args)
+
+    ocr._trailing_mark = keep  # the real check, its inputs kept
+    try:
+        lines = [ls[0] for ls in ocr.read_regions(img, boxes)]
+    finally:
+        ocr._trailing_mark = real
+    assert [ln.text.replace(",", "，").replace(";", "；") for ln in lines] == TRAILING + PLAIN
+    assert not any(ln.dropped for ln in lines)
+    for image, band, line_h, text, xs, runs, model in seen:
+        if text[-1] in "，,。、":
+            assert real(image, band, line_h, text[:-1], xs[:-1], runs, model), text
+        else:
+            assert not real(image, band, line_h, text, xs, runs, model), text
+
+
 # -- the recognisers ship in their wheels -------------------------------------------------
 _OFFLINE_READ = """
 import socket, sys
