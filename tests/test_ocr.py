@@ -520,7 +520,9 @@ TRAILING = ["举办专业社会工作督导培训，", "完成相关培训任务
 PLAIN = ["举办专业社会工作督导培训", "推进社会工作人才职业水平"]
 
 
-def test_a_mark_the_reading_lacks_at_a_lines_end_is_a_dropped_glyph() -> None:
+def test_a_mark_the_reading_lacks_at_a_lines_end_is_a_dropped_glyph(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """A '，' at a wrapped line's end can blur into the glyph before it (one ink run: no gap
     for the unread-ink check) and be left out of the line's reading. The line's end, read
     again alone, shows it: with the mark taken out of the reading the line dropped a glyph;
@@ -536,11 +538,9 @@ def test_a_mark_the_reading_lacks_at_a_lines_end_is_a_dropped_glyph() -> None:
         seen.append(args)
         return real(*args)
 
-    ocr._trailing_mark = keep  # the real check, its inputs kept
-    try:
-        lines = [ls[0] for ls in ocr.read_regions(img, boxes)]
-    finally:
-        ocr._trailing_mark = real
+    monkeypatch.setattr(ocr, "_trailing_mark", keep)  # the real check, its inputs kept
+    lines = [ls[0] for ls in ocr.read_regions(img, boxes)]
+    monkeypatch.undo()
     assert [ln.text.replace(",", "，").replace(";", "；") for ln in lines] == TRAILING + PLAIN
     assert not any(ln.dropped for ln in lines)
     for image, band, line_h, text, xs, runs, model in seen:
