@@ -450,6 +450,7 @@ def _trailing_mark(
     img: PageImage,
     b: _Band,
     line_h: int,
+    height: int,
     text: str,
     xs: list[float],
     runs: list[tuple[int, int]],
@@ -459,10 +460,10 @@ def _trailing_mark(
     end, blurred into the 训 before it, is one ink run with it (no gap for _unread_ink to see),
     and the recogniser reads the whole line without it. The line's end is read again on its
     own, and a character after the last one read there is a glyph the line dropped. Only
-    evidence of a drop: the line's text is never taken from it."""
+    evidence of a drop: the line's text is never taken from it. `height`: the line's own, or
+    the page's line height where that is larger."""
     if not text or not is_cjk(text[-1]) or not runs:
         return False
-    height = max(line_h, b.y1 - b.y0)
     em = _line_em(text, xs, height)
     if runs[-1][1] - xs[-1] < _LAST_GLYPH_REACH * em:
         return False
@@ -785,10 +786,10 @@ def _read_bands(
     out: list[tuple[_Band, OcrLine]] = []
     again: dict[int, np.ndarray] = {}
     for b, mark in zip(bands, shapes, strict=True):
+        box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
         if mark:
             # a bar between a hyphen's width and an em dash's: which one is printed is unclear
             prob = _DASH_PROB if mark != "?" else OCR_CHAR_DOUBT
-            box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
             out.append((b, OcrLine("-" if mark == "?" else mark, (prob,), box)))
             continue
         (crop, left), rec = next(recognized)
@@ -801,7 +802,6 @@ def _read_bands(
         probs = [rec.probs[i] for i in keep]
         lone = _lone_reading(ink, b, line_h, text, lines_in[b.region] > 1)
         if lone is not None:
-            box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
             lead = lone[0] if lone[0] in _LOOKS_LIKE else None
             out.append((b, OcrLine(lone[0], (lone[1],), box, lead_shape=lead)))
             continue
@@ -809,11 +809,11 @@ def _read_bands(
         if shape is None and text[:1] in "≥≤><":
             shape = _tall_operator(ink, b, line_h)
         # the line's own height where it is larger than the page's (a title)
+        height = max(line_h, b.y1 - b.y0)
         runs = _ink_runs(ink, b, line_h)
-        dropped = _unread_ink(runs, text, xs, max(line_h, b.y1 - b.y0))
+        dropped = _unread_ink(runs, text, xs, height)
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)
-        dropped = dropped or _trailing_mark(img, b, line_h, text, xs, runs, model)
-        box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
+        dropped = dropped or _trailing_mark(img, b, line_h, height, text, xs, runs, model)
         # numbers and targets always; any other line where PP-OCRv6 is unsure of a character
         # (a name, a goal), so that agreement rather than its score can vouch for it
         if second is not None and (_closed_set(text, shape) or min(probs) < OCR_CHAR_SURE):

@@ -543,11 +543,11 @@ def test_a_mark_the_reading_lacks_at_a_lines_end_is_a_dropped_glyph(
     monkeypatch.undo()
     assert [ln.text.replace(",", "，").replace(";", "；") for ln in lines] == TRAILING + PLAIN
     assert not any(ln.dropped for ln in lines)
-    for image, band, line_h, text, xs, runs, model in seen:
+    for image, band, line_h, height, text, xs, runs, model in seen:
         if text[-1] in "，,。、":
-            assert real(image, band, line_h, text[:-1], xs[:-1], runs, model), text
+            assert real(image, band, line_h, height, text[:-1], xs[:-1], runs, model), text
         else:
-            assert not real(image, band, line_h, text, xs, runs, model), text
+            assert not real(image, band, line_h, height, text, xs, runs, model), text
 
 
 # -- the recognisers ship in their wheels -------------------------------------------------
