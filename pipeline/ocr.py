@@ -22,7 +22,8 @@ import math
 import threading
 import unicodedata
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -334,15 +335,26 @@ def _recognize_one(crop: np.ndarray, rec: Recogniser) -> _Rec:
     return _Rec(text, probs, tuple((t + 0.5) * k for t in steps))
 
 
-def _recognize(crops: list[np.ndarray], rec: Recogniser) -> list[_Rec]:
-    """Text, per-character probabilities and positions of each line crop.
+class _Now:
+    """An executor that runs each call as it is submitted (one worker: no threads)."""
 
-    One crop per run (batches padded to their widest crop cost more than they saved), the
-    recogniser's workers running at once: onnxruntime releases the GIL while it runs."""
-    if rec.workers <= 1 or len(crops) < 2:
-        return [_recognize_one(c, rec) for c in crops]
-    with ThreadPoolExecutor(rec.workers) as pool:
-        return list(pool.map(lambda c: _recognize_one(c, rec), crops))
+    def submit(self, fn: Callable[..., _Rec], *args: Any) -> Future[_Rec]:
+        done: Future[_Rec] = Future()
+        done.set_result(fn(*args))
+        return done
+
+    def shutdown(self, cancel_futures: bool = False) -> None:
+        """Nothing is ever queued."""
+
+
+def _submit(pool: Executor | _Now, crops: list[np.ndarray], rec: Recogniser) -> list[Future[_Rec]]:
+    """Each crop's recognition, queued longest first so that no worker is left alone with a
+    long line at the end while the other waits; the futures are in the crops' order."""
+    order = sorted(range(len(crops)), key=lambda i: -crops[i].shape[1] / max(1, crops[i].shape[0]))
+    futures: dict[int, Future[_Rec]] = {
+        i: pool.submit(_recognize_one, crops[i], rec) for i in order
+    }
+    return [futures[i] for i in range(len(crops))]
 
 
 def _folded(alphabet: list[str]) -> np.ndarray:
@@ -743,20 +755,6 @@ def _closed_set(text: str, shape: str | None) -> bool:
     return shape is not None or any(c.isdigit() or c in OPERATORS for c in text)
 
 
-def _read_second(
-    lines: list[tuple[_Band, OcrLine]], crops: dict[int, np.ndarray], model: Recogniser
-) -> list[tuple[_Band, OcrLine]]:
-    """The closed-set lines read again by an independent recogniser, on the same crops."""
-    todo = [k for k, (_, ln) in enumerate(lines) if k in crops]
-    recs = _recognize([crops[k] for k in todo], model)
-    out = list(lines)
-    for k, rec in zip(todo, recs, strict=True):
-        band, line = out[k]
-        text = "".join(rec.text[i] for i in _kept(rec.text))
-        out[k] = (band, replace(line, second=text))
-    return out
-
-
 def _mark(img: PageImage, ink: np.ndarray, b: _Band, line_h: int) -> str:
     """A lone glyph read by its shape, not by the recognisers, which misread it cut out alone:
     '-' or '—' (null), '/' (not applicable), a row of dots ('……', a row to fill in); ''
@@ -777,14 +775,38 @@ def _read_bands(
     model: Recogniser,
     second: Recogniser | None = None,
 ) -> list[tuple[_Band, OcrLine]]:
+    """Each band's line: marks by their shape, the rest read by `model` and, for numbers,
+    targets and lines it is unsure of, again by `second`.
+
+    One crop per run (batches padded to their widest crop cost more than they saved), the
+    model's workers running at once (onnxruntime releases the GIL while it runs). A line is
+    checked as soon as its reading is in and its second reading queued then, so the workers
+    are not idle while the lines are checked or between the two readings."""
+    pool = ThreadPoolExecutor(model.workers) if model.workers > 1 else _Now()
+    try:
+        return _read_lines(img, ink, bands, line_h, model, second, pool)
+    finally:
+        # on the way out with an error, the crops still queued are not read
+        pool.shutdown(cancel_futures=True)
+
+
+def _read_lines(
+    img: PageImage,
+    ink: np.ndarray,
+    bands: list[_Band],
+    line_h: int,
+    model: Recogniser,
+    second: Recogniser | None,
+    pool: Executor | _Now,
+) -> list[tuple[_Band, OcrLine]]:
     shapes = [_mark(img, ink, b, line_h) for b in bands]
     todo = [b for b, mark in zip(bands, shapes, strict=True) if not mark]
     crops = [_crop(img, b, line_h) for b in todo]
-    recognized = iter(zip(crops, _recognize([c for c, _ in crops], model), strict=True))
+    recognized = iter(zip(crops, _submit(pool, [c for c, _ in crops], model), strict=True))
     s = 1.0 / img.scale
     lines_in = Counter(b.region for b in bands)
     out: list[tuple[_Band, OcrLine]] = []
-    again: dict[int, np.ndarray] = {}
+    again: dict[int, Future[_Rec]] = {}
     for b, mark in zip(bands, shapes, strict=True):
         box = (b.x0 * s, b.y0 * s, b.x1 * s, b.y1 * s)
         if mark:
@@ -792,7 +814,8 @@ def _read_bands(
             prob = _DASH_PROB if mark != "?" else OCR_CHAR_DOUBT
             out.append((b, OcrLine("-" if mark == "?" else mark, (prob,), box)))
             continue
-        (crop, left), rec = next(recognized)
+        (crop, left), pending = next(recognized)
+        rec = pending.result()
         keep = _kept(rec.text)
         text = "".join(rec.text[i] for i in keep)
         if not text.strip():
@@ -815,11 +838,16 @@ def _read_bands(
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)
         dropped = dropped or _trailing_mark(img, b, line_h, height, text, xs, runs, model)
         # numbers and targets always; any other line where PP-OCRv6 is unsure of a character
-        # (a name, a goal), so that agreement rather than its score can vouch for it
+        # (a name, a goal), so that agreement rather than its score can vouch for it: the
+        # second recogniser reads the same crop, independently
         if second is not None and (_closed_set(text, shape) or min(probs) < OCR_CHAR_SURE):
-            again[len(out)] = crop
+            again[len(out)] = pool.submit(_recognize_one, crop, second)
         out.append((b, OcrLine(text, tuple(probs), box, dropped, shape)))
-    return _read_second(out, again, second) if second is not None else out
+    for k, pending in again.items():
+        band, line = out[k]
+        rec = pending.result()
+        out[k] = (band, replace(line, second="".join(rec.text[i] for i in _kept(rec.text))))
+    return out
 
 
 def _px(img: PageImage, bbox: BBox, inset: int = 0) -> tuple[int, int, int, int]:

@@ -153,6 +153,17 @@ def test_leading_operator_is_checked_by_its_shape(tmp_path: Path) -> None:
     assert lines[2].second == "100.00(%)" and lines[3].second == "19000.00(人)"
 
 
+def test_lines_read_at_once_are_the_lines_read_one_by_one() -> None:
+    """The workers read crops longest first and the second reader's crops are queued while
+    the lines are checked: every line (text, probabilities, box, second reading) is the same
+    as read on one thread, in order, one crop after another."""
+    from pipeline.ocr import read_regions
+
+    texts = ["≥ 95.00(%)", "项目资金全年执行数", "10.00", "因部分项目未按计划完成，资金执行率偏低", "-"]
+    img, boxes = _printed(texts, 30.0, 10.5, 280.0)
+    assert read_regions(img, boxes, threads=2) == read_regions(img, boxes, threads=1)
+
+
 # Leading glyphs as the eval scans print them (ink of the band, '#' = ink): an '=' whose bars
 # blur thick and catch specks, before the 1 or 2 that follows it.
 EQUALS_BLURRED = [

@@ -14,7 +14,7 @@ and too_complex ones. Every result is a line of OUT/inputs.jsonl; --seed fixes t
 
 The last line is a JSON summary. Last 30-minute run (seed 7, commit c560dbe, 2 shared cores at a
 load average of ~10): 1054 inputs in 1923 s, 0 crashes, 0 deaths, 9 timeouts (over 120 s; the
-one examined is in OCR's recogniser, pipeline/ocr.py _recognize, on a damaged digital page),
+one examined is in OCR's recogniser, pipeline/ocr.py _recognize_one, on a damaged digital page),
 0 too_complex, peak worker RSS 450 MiB, max per-input RSS 450 MiB.
 """
 
