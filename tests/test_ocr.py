@@ -159,7 +159,13 @@ def test_lines_read_at_once_are_the_lines_read_one_by_one() -> None:
     as read on one thread, in order, one crop after another."""
     from pipeline.ocr import read_regions
 
-    texts = ["≥ 95.00(%)", "项目资金全年执行数", "10.00", "因部分项目未按计划完成，资金执行率偏低", "-"]
+    texts = [
+        "≥ 95.00(%)",
+        "项目资金全年执行数",
+        "10.00",
+        "因部分项目未按计划完成，资金执行率偏低",
+        "-",
+    ]
     img, boxes = _printed(texts, 30.0, 10.5, 280.0)
     assert read_regions(img, boxes, threads=2) == read_regions(img, boxes, threads=1)
 
