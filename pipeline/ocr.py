@@ -34,6 +34,7 @@ import numpy as np
 from pipeline.confidence import OCR_CHAR_DOUBT, OCR_CHAR_SURE
 from pipeline.imagelines import H_MIN_PT, V_MIN_PT, PageImage
 from pipeline.models import BBox, Char
+from pipeline.ocr_graph import logits_graph
 from pipeline.textnorm import fold_quotes, is_cjk, nfkc
 
 _models: dict[tuple[str, int], Recogniser] = {}
@@ -110,6 +111,7 @@ class Recogniser:
     folded: np.ndarray
     workers: int = 1  # crops recognised at once, one thread each
     height: int = 48
+    logits: bool = False  # the session returns logits (pipeline/ocr_graph.py), not softmax
 
     def resize_norm(self, crop: np.ndarray, ratio: float) -> np.ndarray:
         """The crop at the model's height, scaled to [-1, 1], right-padded to `ratio` wide."""
@@ -122,8 +124,13 @@ class Recogniser:
         return out
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        """Per-step class probabilities of a batch (N, T, classes)."""
-        return np.asarray(self.session.run(None, {self.session.get_inputs()[0].name: batch})[0])
+        """Per-step class scores of a batch (N, T, classes), in log space: the logits, or the
+        log of the softmax where the graph kept it (a constant apart per step, which the
+        decoder's ratios do not see)."""
+        out = np.asarray(self.session.run(None, {self.session.get_inputs()[0].name: batch})[0])
+        if self.logits:
+            return out.reshape(batch.shape[0], -1, out.shape[-1])
+        return np.asarray(np.log(np.maximum(out, np.finfo(np.float32).tiny)))
 
 
 def recogniser(threads: int, name: str = DEFAULT_MODEL) -> Recogniser:
@@ -144,12 +151,26 @@ def recogniser(threads: int, name: str = DEFAULT_MODEL) -> Recogniser:
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             opts.intra_op_num_threads = 1
             opts.inter_op_num_threads = 1
+            path = model_path(name)
+            try:
+                graph = logits_graph(path)
+            except Exception:  # an onnx that reads the file differently: run it as it is
+                graph = None
             session = ort.InferenceSession(
-                str(model_path(name)), sess_options=opts, providers=["CPUExecutionProvider"]
+                graph if graph is not None else str(path),
+                sess_options=opts,
+                providers=["CPUExecutionProvider"],
             )
             chars = session.get_modelmeta().custom_metadata_map["character"].splitlines()
             alphabet = ["blank", *chars, " "]
-            rec = Recogniser(name, session, alphabet, _folded(alphabet), max(1, threads))
+            rec = Recogniser(
+                name,
+                session,
+                alphabet,
+                _folded(alphabet),
+                max(1, threads),
+                logits=graph is not None,
+            )
             _models[(name, threads)] = rec
         return rec
 
@@ -374,11 +395,13 @@ def _folded(alphabet: list[str]) -> np.ndarray:
 def _decode(
     pred: np.ndarray, alphabet: list[str], folded: np.ndarray
 ) -> tuple[str, tuple[float, ...], tuple[int, ...]]:
-    """Greedy CTC decoding, with each character's probability against its strongest rival.
+    """Greedy CTC decoding of per-step log scores (Recogniser.run), with each character's
+    probability against its strongest rival.
 
     The probability sums every candidate NFKC folds to the same text (the model often splits
     '(' and '（', which is no doubt here) and is taken relative to the best different
     character, not to the blank: the blank's share says where a glyph ends, not which it is.
+    Both are ratios of softmax terms, so the softmax's sum cancels and the logits suffice.
     """
     best = pred.argmax(axis=1)
     text: list[str] = []
@@ -389,13 +412,16 @@ def _decode(
         k = int(k)
         if k != 0 and k != prev:
             text.append(alphabet[k])
+            row = pred[t]
             same = folded == folded[k]
-            p = float(pred[t][same].sum())
+            top = float(row[k])
+            p = float(np.exp(row[same] - top).sum())
             # The strongest different character (blank aside: an emitted glyph is there).
-            other = pred[t].copy()
-            other[same] = 0.0
-            other[0] = 0.0
-            probs.append(p / (p + float(other.max())))
+            other = row.copy()
+            other[same] = -np.inf
+            other[0] = -np.inf
+            q = math.exp(float(other.max()) - top)
+            probs.append(p / (p + q))
             steps.append(t)
         prev = k
     return "".join(text), tuple(probs), tuple(steps)

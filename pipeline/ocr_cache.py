@@ -1,10 +1,10 @@
 """OCR readings kept on disk, keyed by exactly what determines them (used by `jixiao eval`).
 
 A reading is a pure function of the page image's pixels, the boxes read, the thread count and
-the OCR code and models; the key is a sha256 of all of them (the source of pipeline/ocr.py and
-pipeline/imagelines.py, and the versions of the OCR packages). An unchanged scan is then not
-OCR'd again by the next eval run, while any change to the image, the boxes or the OCR code
-reads afresh. Off unless ReadOptions.ocr_cache names a folder.
+the OCR code and models; the key is a sha256 of all of them (the source of pipeline/ocr.py,
+pipeline/ocr_graph.py and pipeline/imagelines.py, and the versions of the OCR packages). An
+unchanged scan is then not OCR'd again by the next eval run, while any change to the image,
+the boxes or the OCR code reads afresh. Off unless ReadOptions.ocr_cache names a folder.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from pipeline.options import ReadOptions
 from pipeline.output import write_atomic
 
 T = TypeVar("T")
-_PACKAGES = ("rapidocr", "rapidocr-onnxruntime", "onnxruntime", "opencv-python", "numpy")
+_PACKAGES = ("rapidocr", "rapidocr-onnxruntime", "onnxruntime", "onnx", "opencv-python", "numpy")
 
 
 @cache
 def _code_key() -> str:
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
-    for name in ("ocr.py", "imagelines.py", "ocr_cache.py"):
+    for name in ("ocr.py", "ocr_graph.py", "imagelines.py", "ocr_cache.py"):
         h.update((here / name).read_bytes())
     for package in _PACKAGES:
         try:
