@@ -43,6 +43,7 @@ OPERATORS = "≥≤=><+-~±"  # what may lead a target, and what no one reader s
 _SOME_OPERATOR = "op"
 _SHAPE_AGREES = 0.99  # the recogniser and the glyph's shape name the same operator
 _lock = threading.Lock()
+_TINY = np.finfo(np.float32).tiny
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,13 +125,10 @@ class Recogniser:
         return out
 
     def run(self, batch: np.ndarray) -> np.ndarray:
-        """Per-step class scores of a batch (N, T, classes), in log space: the logits, or the
-        log of the softmax where the graph kept it (a constant apart per step, which the
-        decoder's ratios do not see)."""
+        """Per-step class scores of a batch (N, T, classes): logits, or the softmax where the
+        graph kept it (`logits` says which)."""
         out = np.asarray(self.session.run(None, {self.session.get_inputs()[0].name: batch})[0])
-        if self.logits:
-            return out.reshape(batch.shape[0], -1, out.shape[-1])
-        return np.asarray(np.log(np.maximum(out, np.finfo(np.float32).tiny)))
+        return out.reshape(batch.shape[0], -1, out.shape[-1]) if self.logits else out
 
 
 def recogniser(threads: int, name: str = DEFAULT_MODEL) -> Recogniser:
@@ -348,7 +346,7 @@ def _recognize_one(crop: np.ndarray, rec: Recogniser) -> _Rec:
     # number cost as much as a line of text (~40% of the time).
     widest = max(1.0, ratio)
     pred = rec.run(rec.resize_norm(crop, widest)[np.newaxis])[0]
-    text, probs, steps = _decode(pred, rec.alphabet, rec.folded)
+    text, probs, steps = _decode(pred, rec.alphabet, rec.folded, rec.logits)
     # Step t covers input columns [t, t+1) * padded / T; the crop fills `used` of them.
     padded = int(rec.height * widest)
     used = min(padded, math.ceil(rec.height * ratio))
@@ -393,10 +391,11 @@ def _folded(alphabet: list[str]) -> np.ndarray:
 
 
 def _decode(
-    pred: np.ndarray, alphabet: list[str], folded: np.ndarray
+    pred: np.ndarray, alphabet: list[str], folded: np.ndarray, logits: bool = True
 ) -> tuple[str, tuple[float, ...], tuple[int, ...]]:
-    """Greedy CTC decoding of per-step log scores (Recogniser.run), with each character's
-    probability against its strongest rival.
+    """Greedy CTC decoding of per-step scores (Recogniser.run: log scores such as logits, or
+    softmax probabilities where not `logits`), with each character's probability against its
+    strongest rival.
 
     The probability sums every candidate NFKC folds to the same text (the model often splits
     '(' and '（', which is no doubt here) and is taken relative to the best different
@@ -412,7 +411,9 @@ def _decode(
         k = int(k)
         if k != 0 and k != prev:
             text.append(alphabet[k])
-            row = pred[t]
+            # in log space (a constant apart per step, which the ratios below do not see);
+            # only the steps that emit a character are taken there from probabilities
+            row = pred[t] if logits else np.log(np.maximum(pred[t], _TINY))
             same = folded == folded[k]
             top = float(row[k])
             p = float(np.exp(row[same] - top).sum())
