@@ -485,8 +485,24 @@ def _line_em(text: str, xs: list[float], height: int) -> float:
 _LAST_GLYPH_REACH = 0.75
 
 
+def _mark_after(ink: np.ndarray, b: _Band, last: float, em: float) -> bool:
+    """A small blot of its own in the lower half of the line, past the middle of its last
+    ideograph (at `last`, band coordinates): where a '。', '，' or '、' is set. A 。 sits so
+    close to the glyph before it that their ink is one column run, and reaches no further
+    past that glyph's position (0.6-0.7 em) than the glyph's own ink may: only its shape
+    tells it is there."""
+    glyphs = np.ascontiguousarray(ink[b.y0 : b.y1, b.x0 : b.x1] > 0, dtype=np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(glyphs, connectivity=8)
+    half = 0.45 * glyphs.shape[0]
+    return any(
+        x >= last + 0.2 * em and 0.1 * em <= max(w, h) <= 0.5 * em and y >= half and area >= 5
+        for x, y, w, h, area in stats[1:n].tolist()
+    )
+
+
 def _trailing_mark(
     img: PageImage,
+    ink: np.ndarray,
     b: _Band,
     line_h: int,
     height: int,
@@ -497,14 +513,16 @@ def _trailing_mark(
 ) -> bool:
     """A glyph after the line's last ideograph that the reading lacks: a '，' at a wrapped line's
     end, blurred into the 训 before it, is one ink run with it (no gap for _unread_ink to see),
-    and the recogniser reads the whole line without it. The line's end is read again on its
-    own, and a character after the last one read there is a glyph the line dropped. Only
-    evidence of a drop: the line's text is never taken from it. `height`: the line's own, or
-    the page's line height where that is larger."""
+    and the recogniser reads the whole line without it; a '。' is too small to tell by the
+    run's length, but is a blot of its own (_mark_after). The line's end is then read again
+    on its own, and a character after the last one read there is a glyph the line dropped.
+    Only evidence of a drop: the line's text is never taken from it. `height`: the line's
+    own, or the page's line height where that is larger."""
     if not text or not is_cjk(text[-1]) or not runs:
         return False
     em = _line_em(text, xs, height)
-    if runs[-1][1] - xs[-1] < _LAST_GLYPH_REACH * em:
+    far = runs[-1][1] - xs[-1] >= _LAST_GLYPH_REACH * em
+    if not far and not _mark_after(ink, b, xs[-1], em):
         return False
     tail = replace(b, x0=b.x0 + int(max(0.0, xs[-1] - 2.5 * em)))
     crop, _ = _crop(img, tail, line_h)
@@ -863,7 +881,7 @@ def _read_lines(
         runs = _ink_runs(ink, b, line_h)
         dropped = _unread_ink(runs, text, xs, height)
         dropped |= _check_operator(shape, end, line_h, text, probs, xs)
-        dropped = dropped or _trailing_mark(img, b, line_h, height, text, xs, runs, model)
+        dropped = dropped or _trailing_mark(img, ink, b, line_h, height, text, xs, runs, model)
         # numbers and targets always; any other line where PP-OCRv6 is unsure of a character
         # (a name, a goal), so that agreement rather than its score can vouch for it: the
         # second recogniser reads the same crop, independently

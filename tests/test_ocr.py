@@ -534,6 +534,7 @@ def test_every_skipped_glyph_leaves_unread_ink(tmp_path: Path) -> None:
 
 
 TRAILING = ["举办专业社会工作督导培训，", "完成相关培训任务；", "市委组织部、"]
+TRAILING_STOPS = ["全面完成年度目标任务。", "已按期完成。", "提高群众满意度。"]
 PLAIN = ["举办专业社会工作督导培训", "推进社会工作人才职业水平"]
 
 
@@ -543,28 +544,32 @@ def test_a_mark_the_reading_lacks_at_a_lines_end_is_a_dropped_glyph(
     """A '，' at a wrapped line's end can blur into the glyph before it (one ink run: no gap
     for the unread-ink check) and be left out of the line's reading. The line's end, read
     again alone, shows it: with the mark taken out of the reading the line dropped a glyph;
-    a line read whole, or one that ends without a mark, did not. (A '。' holds too little ink
-    to count as a run of its own: this check does not see one lost.)"""
+    a line read whole, or one that ends without a mark, did not. A '。' is so close to the
+    glyph before it that the run reaches no further than that glyph's own ink may: its blot
+    in the line's lower half is what tells."""
     from pipeline import ocr
 
-    img, boxes = _printed(TRAILING + PLAIN, 30.0, 10.5, 290.0)
-    seen: list[tuple[Any, ...]] = []
     real = ocr._trailing_mark
+    seen: list[tuple[Any, ...]] = []
 
     def keep(*args: Any) -> bool:
         seen.append(args)
         return real(*args)
 
-    monkeypatch.setattr(ocr, "_trailing_mark", keep)  # the real check, its inputs kept
-    lines = [ls[0] for ls in ocr.read_regions(img, boxes)]
-    monkeypatch.undo()
-    assert [ln.text.replace(",", "，").replace(";", "；") for ln in lines] == TRAILING + PLAIN
-    assert not any(ln.dropped for ln in lines)
-    for image, band, line_h, height, text, xs, runs, model in seen:
-        if text[-1] in "，,。、":
-            assert real(image, band, line_h, height, text[:-1], xs[:-1], runs, model), text
-        else:
-            assert not real(image, band, line_h, height, text, xs, runs, model), text
+    for printed in (TRAILING + PLAIN, TRAILING_STOPS + PLAIN):
+        img, boxes = _printed(printed, 30.0, 10.5, 290.0)
+        seen.clear()
+        monkeypatch.setattr(ocr, "_trailing_mark", keep)  # the real check, its inputs kept
+        lines = [ls[0] for ls in ocr.read_regions(img, boxes)]
+        monkeypatch.undo()
+        assert [ln.text.replace(",", "，").replace(";", "；") for ln in lines] == printed
+        assert not any(ln.dropped for ln in lines)
+        for image, ink, band, line_h, height, text, xs, runs, model in seen:
+            if text[-1] in "，,。、":
+                dropped = text[:-1], xs[:-1]
+                assert real(image, ink, band, line_h, height, *dropped, runs, model), text
+            else:
+                assert not real(image, ink, band, line_h, height, text, xs, runs, model), text
 
 
 # -- the recognisers ship in their wheels -------------------------------------------------
