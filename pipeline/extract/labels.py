@@ -9,6 +9,7 @@ Prefixes are enough where a page break can split a label ('一级' above, '指�
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from pipeline.textnorm import compact
@@ -93,9 +94,10 @@ _PLACEHOLDER = re.compile(r"^(指标\d*[:：]?|[…\.。·]+|/|无)$")
 
 @lru_cache(maxsize=8192)
 def key_text(text: str) -> str:
-    """Label text reduced for matching: NFKC, no spaces, punctuation or bracketed qualifiers,
-    fake-bold pairs undone."""
-    s = compact(text)
+    """Label text reduced for matching: NFKC, no spaces, punctuation, symbols or bracketed
+    qualifiers, fake-bold pairs undone. No label is a symbol (☑ □ ★ ※): one is decoration, or
+    a scan's speck the recogniser read as one (☑总分)."""
+    s = "".join(c for c in compact(text) if unicodedata.category(c) != "So")
     s = _NUMBERING.sub("", s)
     s = _QUALIFIER.sub("", s)
     s = _PUNCT.sub("", s)
