@@ -469,6 +469,14 @@ def _reach(c: str, em: float, height: int) -> float:
     return (0.55 if c in "%@MWmw" else 0.4) * height
 
 
+def _blots(ink: np.ndarray, b: _Band) -> list[tuple[int, int, int, int, int]]:
+    """The band's connected pieces of ink (8-connected): x, y (band coordinates), width,
+    height and ink pixels of each."""
+    sub = (ink[b.y0 : b.y1, b.x0 : b.x1] > 0).astype(np.uint8)
+    n, _, stats, _ = cv2.connectedComponentsWithStats(sub, connectivity=8)
+    return [(int(x), int(y), int(w), int(h), int(a)) for x, y, w, h, a in stats[1:n].tolist()]
+
+
 def _line_em(text: str, xs: list[float], height: int) -> float:
     """The line's em: its height, or its CJK pitch where that is wider (a letter-spaced title).
     The pitch is the closest pair of ideographs: a skipped one doubles it, never halves it."""
@@ -491,12 +499,10 @@ def _mark_after(ink: np.ndarray, b: _Band, last: float, em: float) -> bool:
     close to the glyph before it that their ink is one column run, and reaches no further
     past that glyph's position (0.6-0.7 em) than the glyph's own ink may: only its shape
     tells it is there."""
-    glyphs = np.ascontiguousarray(ink[b.y0 : b.y1, b.x0 : b.x1] > 0, dtype=np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(glyphs, connectivity=8)
-    half = 0.45 * glyphs.shape[0]
+    half = 0.45 * (b.y1 - b.y0)
     return any(
         x >= last + 0.2 * em and 0.1 * em <= max(w, h) <= 0.5 * em and y >= half and area >= 5
-        for x, y, w, h, area in stats[1:n].tolist()
+        for x, y, w, h, area in _blots(ink, b)
     )
 
 
@@ -728,9 +734,7 @@ def _dots(ink: np.ndarray, b: _Band, line_h: int) -> int:
     indicator row to be filled in, read as 'oe' or '1'); 0 when it is not."""
     if b.y1 - b.y0 > 0.4 * line_h:
         return 0
-    sub = (ink[b.y0 : b.y1, b.x0 : b.x1] > 0).astype(np.uint8)
-    n, _, stats, _ = cv2.connectedComponentsWithStats(sub)
-    boxes = [tuple(int(v) for v in s) for s in stats[1:n]]
+    boxes = _blots(ink, b)
     if len(boxes) < 3 or any(bw > 0.35 * line_h or bh > 0.35 * line_h for _, _, bw, bh, _ in boxes):
         return 0
     centres = sorted(x + bw / 2 for x, _, bw, _, _ in boxes)
