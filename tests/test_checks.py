@@ -385,3 +385,34 @@ def test_a_table_of_nulls_is_reported_not_raised() -> None:
     # no weights at all cannot make 100; no total score printed is a warning; no grade: no R7
     assert {f.rule for f in found if f.severity is Severity.error} == {"R1", "R4"}
     assert {f.rule for f in found if f.severity is Severity.warning} == {"R5"}
+
+
+def _initial_only(project: Project) -> Project:
+    """The project as a form with no 全年预算数 column prints it (北京: 年初预算数（A）,
+    执行率（B/A）): each line's budget in 年初预算数, 全年预算数 null everywhere."""
+    changes: dict[str, object] = {}
+    for line in ("total", "appropriation", "carryover", "other"):
+        changes[f"funds.{line}.initial_budget"] = value_at(project, f"funds.{line}.annual_budget")
+        changes[f"funds.{line}.annual_budget"] = None
+    return mutate(project, changes)
+
+
+def test_a_lone_initial_budget_is_the_rates_budget() -> None:
+    """With no 全年预算数 printed, the 执行率 is checked against the 年初预算数 (no R1 for the
+    missing column), and a wrong rate is still an R2 error naming that budget."""
+    project = _initial_only(seed(1))
+    assert [f for f in check_project(project) if f.severity is Severity.error] == []
+    wrong = mutate(project, {"funds.total.execution_rate": 99.56})
+    (r2,) = [f for f in check_project(wrong) if f.rule == "R2"]
+    assert "funds.total.initial_budget" in r2.fields
+    assert "184.25 / 185.01 × 100 = 99.59" in r2.equation
+    assert "年初预算数" in r2.message
+
+
+def test_a_null_total_budget_beside_printed_ones_is_still_r1() -> None:
+    """Only a form with no 全年预算数 anywhere falls back to the 年初预算数: a total printed '-'
+    while its parts have one is R1, as before."""
+    project = mutate(_initial_only(seed(1)), {"funds.appropriation.annual_budget": 185.01})
+    assert any(
+        f.rule == "R1" and f.fields == ["funds.total.annual_budget"] for f in check_project(project)
+    )

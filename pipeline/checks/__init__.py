@@ -27,7 +27,7 @@ E, W = Severity.error, Severity.warning
 
 RULES: tuple[Rule, ...] = (
     Rule("R1", E, "funds total = 当年财政拨款 + 上年结转资金 + 其他资金 in each amount column", check_r1_funds_sum),
-    Rule("R2", E, "执行率 = 全年执行数 / 全年预算数 x 100, rounded or truncated (0 if budget 0)", check_r2_execution_rate),
+    Rule("R2", E, "执行率 = 全年执行数 / 全年预算数 (or a lone 年初预算数) x 100, rounded or truncated (0 if budget 0)", check_r2_execution_rate),
     Rule("R3", E, "funds 得分 = 分数 x 执行率 / 100 (capped at 分数), ±0.01", check_r3_funds_score),
     Rule("R4", E, "indicator 分值 + funds 分数 = 总分 分值 = 100", check_r4_weights),
     Rule("R5", E, "indicator 得分 + funds 得分 = 总分 得分, ±0.01", check_r5_total_score),

@@ -14,6 +14,8 @@ R2  error    执行率 p agrees with e / b x 100 for some true amounts within ha
              printed b and e: floor((e-h)/(b+h)x100) <= p <= ceil((e+h)/(b-h)x100), floor and ceil
              at p's printed decimals, so both rounded and truncated rates pass. b = 0: p must be
              0 or null. Null b or e: skipped. Null p with b > 0: error on the total line only.
+             b is 全年预算数; a form that prints no 全年预算数 but a 年初预算数 (北京: 年初预算数（A）,
+             执行率（B/A）) computes the rate on that, and R1 then needs no 全年预算数.
 R3  error    funds score S = round_half_up(W x min(p, 100) / 100) ± 1 unit of S. The cap at 100
              means a score above W disagrees with the formula too. Any null: skipped (R4/R5
              report a null weight or score).
@@ -26,14 +28,25 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal, localcon
 from pipeline.checks.values import Numbers, Printed, error
 from pipeline.numbers import fmt
 from schemas.output import Finding
-from schemas.paths import FUNDS_LINES, LINE_LABELS, funds_label, funds_path
+from schemas.paths import COLUMN_LABELS, FUNDS_LINES, LINE_LABELS, funds_label, funds_path
 from schemas.report import Project
+
+
+def _rate_budget(n: Numbers) -> str:
+    """The budget column the 执行率 is computed on: 全年预算数, or the 年初预算数 where no line has
+    a 全年预算数 and the total has a 年初预算数 (the form prints only that one)."""
+    none = all(n.get(funds_path(line, "annual_budget")) is None for line in FUNDS_LINES)
+    if none and n.get(funds_path("total", "initial_budget")) is not None:
+        return "initial_budget"
+    return "annual_budget"
 
 
 def check_r1_funds_sum(project: Project, printed: Printed = None) -> list[Finding]:
     """R1: in each amount column the total equals the sum of its printed parts."""
     n = Numbers(project, printed)
     findings: list[Finding] = []
+    # the total's budget must be printed: the one the rate is computed on
+    needed = {_rate_budget(n), "executed"}
     for column in ("initial_budget", "annual_budget", "executed"):
         total_path = funds_path("total", column)
         total = n.get(total_path)
@@ -43,7 +56,7 @@ def check_r1_funds_sum(project: Project, printed: Printed = None) -> list[Findin
         present = [(path, value) for path, value in parts[1:] if value is not None]
         label = funds_label("total", column)
         if total is None:
-            if column != "initial_budget":
+            if column in needed:
                 findings.append(
                     error(
                         "R1",
@@ -82,11 +95,14 @@ def check_r1_funds_sum(project: Project, printed: Printed = None) -> list[Findin
 
 
 def check_r2_execution_rate(project: Project, printed: Printed = None) -> list[Finding]:
-    """R2: each printed 执行率 is 全年执行数 / 全年预算数 x 100, rounded or truncated."""
+    """R2: each printed 执行率 is 全年执行数 / 全年预算数 (or the 年初预算数 standing for it) x 100,
+    rounded or truncated."""
     n = Numbers(project, printed)
     findings: list[Finding] = []
+    budget = _rate_budget(n)
+    b_label = COLUMN_LABELS[budget]
     for line in FUNDS_LINES:
-        b_path = funds_path(line, "annual_budget")
+        b_path = funds_path(line, budget)
         e_path = funds_path(line, "executed")
         p_path = funds_path(line, "execution_rate")
         b, e, p = n.get(b_path), n.get(e_path), n.get(p_path)
@@ -100,7 +116,7 @@ def check_r2_execution_rate(project: Project, printed: Printed = None) -> list[F
                     error(
                         "R2",
                         fields,
-                        f"{LINE_LABELS[line]} has a 全年预算数 of 0, so its 执行率 must be "
+                        f"{LINE_LABELS[line]} has a {b_label} of 0, so its 执行率 must be "
                         "0 or '-'.",
                         f"{fmt(e)} / {fmt(b)} × 100 is undefined, printed {fmt(p)} ≠ 0 ({label})",
                     )
@@ -112,7 +128,7 @@ def check_r2_execution_rate(project: Project, printed: Printed = None) -> list[F
                     error(
                         "R2",
                         fields,
-                        f"{label} is '-' (null) although 全年预算数 is {fmt(b)}.",
+                        f"{label} is '-' (null) although {b_label} is {fmt(b)}.",
                     )
                 )
             continue
@@ -131,7 +147,7 @@ def check_r2_execution_rate(project: Project, printed: Printed = None) -> list[F
                 error(
                     "R2",
                     fields,
-                    f"{label} is not 全年执行数 / 全年预算数 × 100, rounded or truncated.",
+                    f"{label} is not 全年执行数 / {b_label} × 100, rounded or truncated.",
                     f"{fmt(e)} / {fmt(b)} × 100 = {fmt(middle)} (allowed {allowed}) "
                     f"≠ {fmt(p)} ({label})",
                 )

@@ -24,7 +24,8 @@ _NUMBERING = re.compile(r"^(\d{1,2}|[一二三四五六七八九十]{1,3})[.、�
 # Header and narrative rows: a label cell with its value to the right.
 _SINGLE = {
     "project_name": re.compile(r"^项目名称$"),
-    "department": re.compile(r"^(主管部门|主管单位|预算部门|主管部门单位)$"),
+    # 主管部门及代码 (北京): the code, where printed, is part of the value (226-…)
+    "department": re.compile(r"^(主管部门|主管单位|预算部门|主管部门单位)(及代码|及编码)?$"),
     "unit": re.compile(r"^(项目)?(实施单位|执行单位)(盖章)?$"),
     "funds_label": re.compile(r"^项目资金|^资金(情况|投入情况)$|^预算资金|^预算执行情况$"),
     "goal_label": re.compile(r"^(年度)?(总体|绩效)?目标$"),
@@ -33,7 +34,7 @@ _SINGLE = {
     "self_score": re.compile(r"^自评(得)?分$"),
     "goal_expected": re.compile(r"^(预期目标|年初设定目标|项目年度目标|年度绩效目标)$"),
     "goal_actual": re.compile(
-        r"^(实际完成情况|实际完成|年度目标完成情况(综述)?|年度总体目标完成情况|目标完成情况)$"
+        r"^(实际完成情况|实际完成|年度(总体)?目标完成情况(综述)?|目标完成情况)$"
     ),
     "implementation": re.compile(r"^项目实施(内容及过程概述|内容|情况)$|^项目概况$"),
     "conclusion": re.compile(r"^(评价结论|自评结论|绩效评价结论|总体评价结论)$"),
@@ -53,6 +54,8 @@ _FUNDS_LINE = {
     # a row split by a page break may leave only "其中：当年财政" above the break
     "appropriation": re.compile(
         r"^(其中)?(当年|本年)?财政(拨款|资金)?$|^(其中)?(当年|本年)财政拨款|^其中财政"
+        # 北京: 其中：本年一般公共预算拨款
+        r"|^(其中)?(当年|本年)?一般公共预算(财政)?拨款"
     ),
     "other": re.compile(r"^(其中)?其他资金"),
 }
@@ -69,7 +72,7 @@ _FUNDS_HEAD = {
 _GOAL_HEAD = {
     "goal_expected": re.compile(r"^(预期目标|年初设定目标|项目年度目标|年度绩效目标)$"),
     "goal_actual": re.compile(
-        r"^(实际完成情况|实际完成|年度目标完成情况(综述)?|全年实际完成情况|目标完成情况)$"
+        r"^(实际完成情况|实际完成|年度(总体)?目标完成情况(综述)?|全年实际完成情况|目标完成情况)$"
     ),
 }
 

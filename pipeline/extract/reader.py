@@ -156,7 +156,8 @@ class Reader:
         """A funds, goals or indicator header row: remember its columns; True if it was one."""
         assert self.cur is not None
         heads = {k: c for c in starts if (k := L.funds_head(c.text))}
-        if len(heads) >= 3 and "annual_budget" in heads:
+        # a budget column: 全年/调整后预算数, or only 年初预算数(A) where the rate is B/A (北京)
+        if len(heads) >= 3 and {"annual_budget", "initial_budget"} & heads.keys():
             self.funds_x = {k: c.xc for k, c in heads.items()}
             self.cur.funds_heads = dict(heads)
             if L.amount_unit(_joined(self.cur.unit_cells)) is None:
