@@ -88,3 +88,25 @@ def test_goals_the_reader_cannot_place_are_flagged_never_accepted_empty() -> Non
     assert project.total_score == 99.95 and project.conclusion == "及时、足额缴纳。"
     for key in ("goal_expected", "goal_actual"):
         assert project.field_confidence[key] < 0.9
+
+
+UNSEEN = Path(__file__).resolve().parent / "fixtures" / "unseen"
+
+
+@pytest.mark.parametrize("producer", ["calc", "writer"])
+def test_a_beijing_form_not_built_for_is_read_whole(producer: str) -> None:
+    """A 北京 海淀-style form (tests/fixtures/unseen/make_beijing.py): 主管部门及代码, only a
+    年初预算数（A） with 执行率（B/A）, 其中：本年一般公共预算拨款, goals headed 年度总体目标完成情况综述,
+    分值 before the targets and 得分计算方法 columns in both blocks. Every field is read right;
+    with no 全年预算数 printed, the rate is checked against the 年初预算数 and the projects go
+    straight through."""
+    truth = TruthReport.model_validate_json(
+        (UNSEEN / "beijing_haidian.truth.json").read_text("utf-8")
+    )
+    doc = process_file(UNSEEN / f"beijing_haidian__{producer}.pdf")
+    case = score_document(truth, doc)
+    assert [(w.path, w.expected, w.got) for p in case.projects for w in p.wrong] == []
+    assert not case.extra_projects and len(doc.projects) == len(truth.projects)
+    for got in doc.projects:
+        assert got.status is Status.accepted, [f.message for f in got.findings]
+        assert got.funds.total.annual_budget is None  # not printed: never filled in
